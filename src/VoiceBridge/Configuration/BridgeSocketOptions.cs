@@ -1,0 +1,20 @@
+namespace VoiceBridge.Configuration;
+
+/// <summary>Socket-level limits shared by the browser side and the upstream side (section <c>VoiceBridge:WebSocket</c>).</summary>
+internal sealed class BridgeSocketOptions
+{
+    public const string SectionName = "VoiceBridge:WebSocket";
+
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    public int QueueCapacity { get; set; } = 64;
+
+    public TimeSpan SlowClientTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a close handshake may take before the socket is aborted (not in the contract table).</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}
