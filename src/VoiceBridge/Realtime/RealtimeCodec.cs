@@ -315,6 +315,12 @@ internal static class RealtimeCodec
             throw new ArgumentException("The PCM destination is too small for the decoded delta.", nameof(pcm));
         }
 
-        return status == OperationStatus.Done;
+        if (status != OperationStatus.Done)
+        {
+            pcmLength = 0;
+            return false;
+        }
+
+        return true;
     }
 }

@@ -477,7 +477,10 @@ public class RealtimeCodecTests
     [InlineData("\\u00e9AAA")]   // escaped non-ASCII
     public void TrySplitAudioDelta_InvalidBase64_ReturnsFalse(string delta)
     {
-        Assert.False(Split("{\"type\":\"t\",\"delta\":\"" + delta + "\",\"z\":1}").Ok);
+        var (ok, json, pcm) = Split("{\"type\":\"t\",\"delta\":\"" + delta + "\",\"z\":1}");
+        Assert.False(ok);
+        Assert.Empty(json);
+        Assert.Empty(pcm);
     }
 
     [Fact]
