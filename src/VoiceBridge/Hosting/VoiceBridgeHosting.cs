@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
+using VoiceBridge.Configuration;
+using VoiceBridge.Diagnostics;
+using VoiceBridge.Realtime;
+using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Sessions;
+
+namespace VoiceBridge.Hosting;
+
+/// <summary>The composition of the bridge: configuration, services and routes. Program.cs only calls these.</summary>
+internal static class VoiceBridgeHosting
+{
+    public const string DefaultUrl = "http://0.0.0.0:8080";
+
+    /// <summary>How long SIGTERM may take: below Docker's default 10 s grace period before SIGKILL.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
+
+    public static WebApplicationBuilder AddVoiceBridgeConfiguration(this WebApplicationBuilder builder)
+    {
+        // appsettings.json lives at the repo root and is copied next to the binary. When the content root
+        // (the working directory) has none, read the copy beside the binary, at the same precedence.
+        var sources = builder.Configuration.Sources;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is JsonConfigurationSource { Path: "appsettings.json" } json
+                && !File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")))
+            {
+                var besideBinary = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+                if (File.Exists(besideBinary))
+                {
+                    var replacement = new JsonConfigurationSource { Path = besideBinary, Optional = true, ReloadOnChange = false };
+                    replacement.ResolveFileProvider();
+                    sources[i] = replacement;
+                }
+
+                _ = json;
+                break;
+            }
+        }
+
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"])
+            && string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the bridge. Nothing here reads configuration values: they are bound when first resolved, so
+    /// that every source (including a test host's overrides, applied at Build) is seen.
+    /// </summary>
+    public static WebApplicationBuilder AddVoiceBridge(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(sp => EffectiveProvider.Resolve(
+            BindNow<UpstreamOptions>(sp.GetRequiredService<IConfiguration>(), UpstreamOptions.SectionName),
+            sp.GetRequiredService<IHostEnvironment>().IsDevelopment(),
+            Environment.GetEnvironmentVariable));
+
+        services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.SectionName).ValidateOnStart();
+        services.AddOptions<RealtimeSessionOptions>().BindConfiguration(RealtimeSessionOptions.SectionName).ValidateOnStart();
+        services.AddOptions<BridgeSocketOptions>().BindConfiguration(BridgeSocketOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RealtimeSessionOptions>, RealtimeSessionOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BridgeSocketOptions>, BridgeSocketOptionsValidator>();
+        services.AddOptions<WebSocketOptions>().Configure<IOptions<BridgeSocketOptions>>((webSockets, bridge) =>
+        {
+            webSockets.KeepAliveInterval = bridge.Value.KeepAliveInterval;
+            webSockets.KeepAliveTimeout = bridge.Value.KeepAliveTimeout;
+        });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionFactory>();
+        services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<UpstreamTarget>();
+        services.AddSingleton(new SimulatorOptions());
+        services.AddSingleton<SimulatorHost>();
+        services.AddHostedService<SimulatorLifetime>();
+        services.AddHostedService<SessionDrainService>();
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        return builder;
+    }
+
+    /// <summary>Validates every options class now, so that a bad value is one clear line before anything listens.</summary>
+    public static WebApplication ValidateVoiceBridgeOptions(this WebApplication app)
+    {
+        try
+        {
+            _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new StartupConfigurationException(string.Join(" ", e.Failures), e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key: "Failed to convert configuration value at 'VoiceBridge:…' to type …".
+            throw new StartupConfigurationException(e.Message, e);
+        }
+
+        return app;
+    }
+
+    public static WebApplication MapVoiceBridge(this WebApplication app)
+    {
+        var provider = app.Services.GetRequiredService<EffectiveProvider>();
+        var upstream = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceBridge");
+        var host = provider.Provider == UpstreamProvider.Simulator ? "built-in simulator on 127.0.0.1" : SafeHost(upstream.Url);
+        Log.Starting(logger, provider.ToString(), host, upstream.SessionShape.ToString());
+        if (provider.FellBackToSimulator)
+        {
+            Log.SimulatorFallback(logger);
+        }
+
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseWebSockets();
+        app.MapHealthEndpoints();
+        app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync);
+        return app;
+    }
+
+    private static T BindNow<T>(IConfiguration configuration, string section)
+        where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
+
+    private static string SafeHost(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "(invalid URL)";
+}

@@ -1,0 +1,119 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using VoiceBridge.Configuration;
+using VoiceBridge.Diagnostics;
+
+namespace VoiceBridge.Realtime;
+
+/// <summary>
+/// Opens one upstream WebSocket per browser session: a fresh <see cref="ClientWebSocket"/> per attempt,
+/// a per-attempt timeout and jittered retries on network errors, 429 and 5xx (never 401/403), all inside
+/// a Polly pipeline run with the session's token. Only the handshake is retried, never a session in flight.
+/// </summary>
+internal sealed class UpstreamConnector
+{
+    private readonly UpstreamTarget _target;
+    private readonly BridgeSocketOptions _socketOptions;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<UpstreamConnector> _logger;
+
+    public UpstreamConnector(
+        UpstreamTarget target,
+        IOptions<UpstreamOptions> upstreamOptions,
+        IOptions<BridgeSocketOptions> socketOptions,
+        TimeProvider timeProvider,
+        ILogger<UpstreamConnector> logger)
+    {
+        _target = target;
+        _socketOptions = socketOptions.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _pipeline = BuildPipeline(upstreamOptions.Value, timeProvider, logger);
+    }
+
+    /// <summary>Connects or throws <see cref="UpstreamConnectException"/> (or <see cref="OperationCanceledException"/> when the session ends first).</summary>
+    public async Task<WebSocket> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var endpoint = await _target.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            var socket = await _pipeline.ExecuteAsync(
+                static (state, token) => state.Connector.ConnectOnceAsync(state.Endpoint, token),
+                (Connector: this, Endpoint: endpoint),
+                cancellationToken).ConfigureAwait(false);
+            Log.UpstreamConnected(_logger, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            return socket;
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw new UpstreamConnectException(UpstreamFailure.Unavailable, null, retryable: true, "upstream did not complete the handshake in time", e);
+        }
+    }
+
+    private async ValueTask<WebSocket> ConnectOnceAsync(UpstreamEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        try
+        {
+            var options = socket.Options;
+            options.KeepAliveInterval = _socketOptions.KeepAliveInterval;
+            options.KeepAliveTimeout = _socketOptions.KeepAliveTimeout;
+            options.CollectHttpResponseDetails = true;
+            options.SetRequestHeader("User-Agent", "VoiceBridge/1.0");
+            foreach (var header in endpoint.Headers)
+            {
+                options.SetRequestHeader(header.Key, header.Value);
+            }
+
+            await socket.ConnectAsync(endpoint.Uri, cancellationToken).ConfigureAwait(false);
+
+            // The handshake's headers are only needed to diagnose a failure; do not keep them per session.
+            socket.HttpResponseHeaders = null;
+            return socket;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var status = socket.HttpStatusCode == 0 ? (System.Net.HttpStatusCode?)null : socket.HttpStatusCode;
+            socket.Dispose();
+            throw UpstreamConnectException.FromStatus(status, e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static ResiliencePipeline BuildPipeline(UpstreamOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (options.ConnectAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.ConnectAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<UpstreamConnectException>(e => e.Retryable)
+                    .Handle<TimeoutRejectedException>(),
+                OnRetry = args =>
+                {
+                    var reason = args.Outcome.Exception?.Message ?? "unknown";
+                    Log.UpstreamConnectRetry(logger, args.AttemptNumber + 1, reason, args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
+            });
+        }
+
+        // Inside the retry: the timeout applies to each attempt.
+        builder.AddTimeout(options.ConnectTimeout);
+        return builder.Build();
+    }
+}

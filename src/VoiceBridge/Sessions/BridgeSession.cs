@@ -1,0 +1,578 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using VoiceBridge.Configuration;
+using VoiceBridge.Diagnostics;
+using VoiceBridge.Realtime;
+using VoiceBridge.WebSockets;
+
+namespace VoiceBridge.Sessions;
+
+/// <summary>
+/// One browser socket paired with one upstream socket. Owns both sockets, both queues and the session token.
+/// </summary>
+/// <remarks>
+/// <code>
+///  browser ──▶ ReceiveFromBrowser ──▶ [toUpstream queue] ──▶ SendLoop(upstream) ──▶ realtime service
+///  browser ◀── SendLoop(browser) ◀── [toBrowser queue]  ◀── ReceiveFromUpstream ◀── realtime service
+/// </code>
+/// Each socket has exactly one receive loop and one send loop; a receive loop only ever writes into the
+/// other socket's queue. The first loop to finish records the <see cref="SessionOutcome"/> (first writer wins)
+/// and puts a close request on both queues: "now" (overtakes queued frames) or "after drain" (the final audio
+/// is delivered first). The loops then get a bounded close handshake, after which the session token aborts
+/// whatever is left. Every loop turns socket failures into an outcome instead of throwing.
+/// </remarks>
+internal sealed class BridgeSession : IAsyncDisposable
+{
+    /// <summary>Upstream events can legitimately be large (a retrieved item with its audio); the cap only stops runaway frames.</summary>
+    public const int UpstreamMaxMessageBytes = 16 * 1024 * 1024;
+
+    private readonly WebSocket _browser;
+    private readonly UpstreamConnector _connector;
+    private readonly BridgeSocketOptions _options;
+    private readonly byte[] _sessionUpdate;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _sessionCts;
+    private readonly CancellationTokenSource _connectCts;
+    private readonly OutboundQueue _toBrowser;
+    private readonly OutboundQueue _toUpstream;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebSocket? _upstream;
+    private SessionOutcome? _outcome;
+    private int _state;
+
+    public BridgeSession(
+        string id,
+        string clientAddress,
+        bool binaryAudio,
+        WebSocket browser,
+        UpstreamConnector connector,
+        BridgeSocketOptions options,
+        byte[] sessionUpdate,
+        TimeProvider timeProvider,
+        ILogger logger,
+        CancellationToken requestAborted)
+    {
+        Id = id;
+        ClientAddress = clientAddress;
+        BinaryAudio = binaryAudio;
+        _browser = browser;
+        _connector = connector;
+        _options = options;
+        _sessionUpdate = sessionUpdate;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        StartedAt = timeProvider.GetUtcNow();
+        _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        _connectCts = CancellationTokenSource.CreateLinkedTokenSource(_sessionCts.Token);
+        _toBrowser = new OutboundQueue(options.QueueCapacity);
+        _toUpstream = new OutboundQueue(options.QueueCapacity);
+    }
+
+    public string Id { get; }
+
+    public string ClientAddress { get; }
+
+    public bool BinaryAudio { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public SessionStatistics Statistics { get; } = new();
+
+    public TimeSpan Elapsed => _timeProvider.GetUtcNow() - StartedAt;
+
+    public SessionState State => (SessionState)Volatile.Read(ref _state);
+
+    public SessionOutcome? Outcome => Volatile.Read(ref _outcome);
+
+    /// <summary>Completes when the session has fully ended and released its resources.</summary>
+    public Task Completion => _completion.Task;
+
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs the session to its end. Never throws for peer behaviour.</summary>
+    public async Task<SessionOutcome> RunAsync()
+    {
+        try
+        {
+            var browserSend = SendLoopAsync(_browser, _toBrowser, SessionSide.Browser, firstFrame: null);
+            var browserReceive = ReceiveFromBrowserAsync();
+            var upstream = RunUpstreamAsync();
+            var all = Task.WhenAll(browserSend, browserReceive, upstream);
+
+            await Task.WhenAny(_ended.Task, all).ConfigureAwait(false);
+            var outcome = Outcome ?? EndWithError(SessionSide.Bridge, SessionOutcome.InternalError, BridgeErrors.UpstreamDisconnected);
+
+            // The first finisher has decided; both sides now get a bounded close handshake.
+            var budget = outcome.DeliverQueuedFirst ? _options.SlowClientTimeout + _options.CloseTimeout : _options.CloseTimeout;
+            try
+            {
+                await all.WaitAsync(budget, _timeProvider).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await _sessionCts.CancelAsync().ConfigureAwait(false);
+                _browser.Abort();
+                _upstream?.Abort();
+                await all.ConfigureAwait(false);
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            Release();
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>Graceful shutdown: the browser gets <c>server_shutting_down</c> and 1001, upstream 1000.</summary>
+    public void RequestShutdown() => EndWithError(SessionSide.Bridge, BridgeErrors.ServerShuttingDown, BridgeErrors.ServerShuttingDown);
+
+    public ValueTask DisposeAsync()
+    {
+        Release();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task ReceiveFromBrowserAsync()
+    {
+        var token = _sessionCts.Token;
+        try
+        {
+            while (true)
+            {
+                var message = await MessageReader.ReadAsync(_browser, _options.MaxMessageBytes, token).ConfigureAwait(false);
+                switch (message.Kind)
+                {
+                    case InboundKind.Close:
+                        EndByBrowserClose(message.CloseStatus, message.CloseDescription);
+                        return;
+
+                    case InboundKind.TooBig:
+                        Log.MessageTooBig(_logger, _options.MaxMessageBytes);
+                        EndWithError(SessionSide.Bridge, BridgeErrors.MessageTooBig, BridgeErrors.MessageTooBig);
+
+                        // Keep reading (and discarding) until the browser answers the close.
+                        continue;
+                }
+
+                if (Outcome is not null)
+                {
+                    // Ending: nothing more goes upstream; keep reading to see the browser's close.
+                    message.Release();
+                    continue;
+                }
+
+                Statistics.FramesIn++;
+                Statistics.BytesIn += message.Length;
+                await ForwardFromBrowserAsync(message, token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (IsSocketEnd(e))
+        {
+            EndBrowserGone();
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, "browser receive", e);
+            EndWithError(SessionSide.Bridge, SessionOutcome.InternalError, BridgeErrors.UpstreamDisconnected);
+        }
+    }
+
+    private async ValueTask ForwardFromBrowserAsync(InboundMessage message, CancellationToken token)
+    {
+        OutboundFrame frame;
+        if (message.Kind == InboundKind.Text)
+        {
+            if (!RealtimeCodec.IsValidClientEvent(message.Span))
+            {
+                message.Release();
+                await SendErrorToBrowserAsync(BridgeErrors.InvalidEvent).ConfigureAwait(false);
+                return;
+            }
+
+            frame = OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length);
+        }
+        else
+        {
+            if (message.Length == 0 || message.Length % 2 != 0)
+            {
+                message.Release();
+                await SendErrorToBrowserAsync(BridgeErrors.InvalidAudioFrame).ConfigureAwait(false);
+                return;
+            }
+
+            var append = ArrayPool<byte>.Shared.Rent(RealtimeCodec.GetAppendEventLength(message.Length));
+            var written = RealtimeCodec.WriteAppendEvent(message.Span, append);
+            message.Release();
+            frame = OutboundFrame.Rented(FrameKind.Text, append, written);
+        }
+
+        try
+        {
+            // A full upstream queue waits here, which stops reading the browser: backpressure onto its TCP.
+            await _toUpstream.EnqueueAsync(frame, token).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            frame.Release();
+        }
+    }
+
+    private async Task RunUpstreamAsync()
+    {
+        WebSocket upstream;
+        try
+        {
+            upstream = await _connector.ConnectAsync(_connectCts.Token).ConfigureAwait(false);
+        }
+        catch (UpstreamConnectException e)
+        {
+            Log.UpstreamConnectFailed(_logger, e.Message, (int?)e.StatusCode ?? 0);
+            var code = e.Failure switch
+            {
+                UpstreamFailure.AuthRejected => BridgeErrors.UpstreamAuthFailed,
+                UpstreamFailure.RateLimited => BridgeErrors.UpstreamRateLimited,
+                _ => BridgeErrors.UpstreamUnavailable,
+            };
+            EndWithError(SessionSide.Upstream, code, code);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended while connecting.
+            return;
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, "upstream connect", e);
+            EndWithError(SessionSide.Bridge, BridgeErrors.UpstreamUnavailable, BridgeErrors.UpstreamUnavailable);
+            return;
+        }
+
+        _upstream = upstream;
+        Interlocked.CompareExchange(ref _state, (int)SessionState.Open, (int)SessionState.Connecting);
+
+        // The server-owned session.update is always the first upstream frame; browser frames queued meanwhile follow in order.
+        var send = SendLoopAsync(upstream, _toUpstream, SessionSide.Upstream, _sessionUpdate);
+        var receive = ReceiveFromUpstreamAsync(upstream);
+        await Task.WhenAll(send, receive).ConfigureAwait(false);
+    }
+
+    private async Task ReceiveFromUpstreamAsync(WebSocket upstream)
+    {
+        var token = _sessionCts.Token;
+        try
+        {
+            while (true)
+            {
+                var message = await MessageReader.ReadAsync(upstream, UpstreamMaxMessageBytes, token).ConfigureAwait(false);
+                switch (message.Kind)
+                {
+                    case InboundKind.Close:
+                        EndByUpstreamClose(message.CloseStatus, message.CloseDescription);
+                        return;
+
+                    case InboundKind.TooBig:
+                        Log.UpstreamMessageTooBig(_logger, UpstreamMaxMessageBytes);
+                        EndWithError(SessionSide.Upstream, BridgeErrors.UpstreamDisconnected, BridgeErrors.UpstreamDisconnected);
+                        continue;
+                }
+
+                if (Outcome is not null)
+                {
+                    message.Release();
+                    continue;
+                }
+
+                Statistics.UpstreamFramesIn++;
+                await EnqueueToBrowserAsync(ToBrowserFrame(message)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (IsSocketEnd(e))
+        {
+            EndUpstreamGone();
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, "upstream receive", e);
+            EndWithError(SessionSide.Bridge, SessionOutcome.InternalError, BridgeErrors.UpstreamDisconnected);
+        }
+    }
+
+    /// <summary>Pass-through byte-for-byte, except audio deltas in binary mode: JSON without <c>delta</c>, then the PCM.</summary>
+    private OutboundFrame ToBrowserFrame(InboundMessage message)
+    {
+        var kind = message.Kind == InboundKind.Text ? FrameKind.Text : FrameKind.Binary;
+        if (!BinaryAudio || kind != FrameKind.Text || !RealtimeCodec.TryReadType(message.Span, out var type) || !RealtimeEventTypes.IsAudioDelta(type))
+        {
+            return OutboundFrame.Rented(kind, message.Buffer!, message.Length);
+        }
+
+        var length = message.Length;
+        var split = ArrayPool<byte>.Shared.Rent(length + Base64.GetMaxDecodedFromUtf8Length(length));
+        if (!RealtimeCodec.TrySplitAudioDelta(message.Span, split.AsSpan(0, length), out var jsonLength, split.AsSpan(length), out var pcmLength))
+        {
+            ArrayPool<byte>.Shared.Return(split);
+            return OutboundFrame.Rented(kind, message.Buffer!, message.Length);
+        }
+
+        message.Release();
+        split.AsSpan(length, pcmLength).CopyTo(split.AsSpan(jsonLength));
+        return OutboundFrame.Rented(FrameKind.TextThenBinary, split, jsonLength + pcmLength, jsonLength);
+    }
+
+    /// <summary>
+    /// Queues a frame for the browser. A full queue is waited on for at most <c>SlowClientTimeout</c>; after
+    /// that the browser is too slow and the session ends with <c>slow_consumer</c>. Returns false if the frame
+    /// was not queued (and has been released).
+    /// </summary>
+    private async ValueTask<bool> EnqueueToBrowserAsync(OutboundFrame frame)
+    {
+        if (_toBrowser.TryEnqueue(frame))
+        {
+            return true;
+        }
+
+        if (_toBrowser.IsClosing)
+        {
+            frame.Release();
+            return false;
+        }
+
+        Statistics.QueueFullWaits++;
+        using var timeout = new CancellationTokenSource(_options.SlowClientTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _sessionCts.Token);
+        try
+        {
+            await _toBrowser.EnqueueAsync(frame, linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_sessionCts.IsCancellationRequested)
+        {
+            frame.Release();
+            Log.SlowConsumer(_logger, _options.SlowClientTimeout.TotalSeconds, _toBrowser.Count);
+            EndWithError(SessionSide.Bridge, BridgeErrors.SlowConsumer, BridgeErrors.SlowConsumer);
+            return false;
+        }
+        catch (ChannelClosedException)
+        {
+            frame.Release();
+            return false;
+        }
+        catch
+        {
+            frame.Release();
+            throw;
+        }
+    }
+
+    private async ValueTask SendErrorToBrowserAsync(string code)
+    {
+        var buffer = BridgeErrors.Rent(code, BridgeErrors.DefaultMessage(code), out var length);
+        await EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, length)).ConfigureAwait(false);
+    }
+
+    /// <summary>The only code that sends on a socket: frames in queue order, then the socket's close.</summary>
+    private async Task SendLoopAsync(WebSocket socket, OutboundQueue queue, SessionSide side, byte[]? firstFrame)
+    {
+        var token = _sessionCts.Token;
+        try
+        {
+            if (firstFrame is not null && !queue.IsClosing)
+            {
+                await socket.SendAsync(firstFrame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+            }
+
+            var reader = queue.Reader;
+            while (queue.UrgentClose is null && await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (queue.UrgentClose is null && reader.TryRead(out var frame))
+                {
+                    try
+                    {
+                        await SendFrameAsync(socket, frame, side, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
+                }
+            }
+
+            if (queue.Close is { } close)
+            {
+                await CloseSocketAsync(socket, close, token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (IsSocketEnd(e))
+        {
+            if (side == SessionSide.Browser)
+            {
+                EndBrowserGone();
+            }
+            else
+            {
+                EndUpstreamGone();
+            }
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, side == SessionSide.Browser ? "browser send" : "upstream send", e);
+            EndWithError(SessionSide.Bridge, SessionOutcome.InternalError, BridgeErrors.UpstreamDisconnected);
+        }
+    }
+
+    private async ValueTask SendFrameAsync(WebSocket socket, OutboundFrame frame, SessionSide side, CancellationToken token)
+    {
+        var payload = frame.Payload;
+        switch (frame.Kind)
+        {
+            case FrameKind.Text:
+                await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                break;
+            case FrameKind.Binary:
+                await socket.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, token).ConfigureAwait(false);
+                break;
+            case FrameKind.TextThenBinary:
+                await socket.SendAsync(payload[..frame.Split], WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                await socket.SendAsync(payload[frame.Split..], WebSocketMessageType.Binary, endOfMessage: true, token).ConfigureAwait(false);
+                if (side == SessionSide.Browser)
+                {
+                    Statistics.FramesOut++;
+                }
+
+                break;
+        }
+
+        if (side == SessionSide.Browser)
+        {
+            Statistics.FramesOut++;
+            Statistics.BytesOut += frame.Length;
+        }
+    }
+
+    private static async ValueTask CloseSocketAsync(WebSocket socket, CloseRequest close, CancellationToken token)
+    {
+        if (close.AbortOnly)
+        {
+            socket.Abort();
+            return;
+        }
+
+        if (socket.State == WebSocketState.Open && !close.FinalEvent.IsEmpty)
+        {
+            await socket.SendAsync(close.FinalEvent, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+        }
+
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await socket.CloseOutputAsync(close.Status, close.Description, token).ConfigureAwait(false);
+        }
+    }
+
+    // ---- How a session ends: each helper records the outcome once and puts a close on both queues. ----
+
+    private void EndByBrowserClose(WebSocketCloseStatus? status, string? description)
+    {
+        var (echoStatus, echoDescription) = CloseStatusMap.EchoToBrowser(status, description);
+        End(
+            new SessionOutcome(SessionSide.Browser, SessionOutcome.BrowserClosed, status, DeliverQueuedFirst: false),
+            new CloseRequest(echoStatus, echoDescription),
+            browserNow: true,
+            new CloseRequest(WebSocketCloseStatus.NormalClosure, "client closed"),
+            upstreamNow: false);
+    }
+
+    private void EndBrowserGone() =>
+        End(
+            new SessionOutcome(SessionSide.Browser, SessionOutcome.BrowserDisconnected, null, DeliverQueuedFirst: false),
+            CloseRequest.Abort,
+            browserNow: true,
+            new CloseRequest(WebSocketCloseStatus.NormalClosure, "client disconnected"),
+            upstreamNow: true);
+
+    private void EndByUpstreamClose(WebSocketCloseStatus? status, string? description)
+    {
+        var (browserStatus, browserDescription) = CloseStatusMap.ForBrowser(status, description);
+        End(
+            new SessionOutcome(SessionSide.Upstream, SessionOutcome.UpstreamClosed, browserStatus, DeliverQueuedFirst: true),
+            new CloseRequest(browserStatus, browserDescription),
+            browserNow: false,
+            new CloseRequest(WebSocketCloseStatus.NormalClosure, null),
+            upstreamNow: true);
+    }
+
+    private void EndUpstreamGone()
+    {
+        var status = BridgeErrors.CloseStatusFor(BridgeErrors.UpstreamDisconnected);
+        var error = BridgeErrors.Rent(BridgeErrors.UpstreamDisconnected, BridgeErrors.DefaultMessage(BridgeErrors.UpstreamDisconnected), out var length);
+        End(
+            new SessionOutcome(SessionSide.Upstream, BridgeErrors.UpstreamDisconnected, status, DeliverQueuedFirst: true),
+            new CloseRequest(status, BridgeErrors.UpstreamDisconnected, error, length),
+            browserNow: false,
+            CloseRequest.Abort,
+            upstreamNow: true);
+    }
+
+    /// <summary>The bridge ends the session with one of the contract's errors: the browser hears it at once.</summary>
+    private SessionOutcome EndWithError(SessionSide endedBy, string reason, string errorCode)
+    {
+        if (Outcome is { } existing)
+        {
+            return existing;
+        }
+
+        var status = BridgeErrors.CloseStatusFor(errorCode);
+        var error = BridgeErrors.Rent(errorCode, BridgeErrors.DefaultMessage(errorCode), out var length);
+        var outcome = new SessionOutcome(endedBy, reason, status, DeliverQueuedFirst: false);
+        End(
+            outcome,
+            new CloseRequest(status, errorCode, error, length),
+            browserNow: true,
+            new CloseRequest(WebSocketCloseStatus.NormalClosure, null),
+            upstreamNow: true);
+        return Outcome ?? outcome;
+    }
+
+    private void End(SessionOutcome outcome, CloseRequest browserClose, bool browserNow, CloseRequest upstreamClose, bool upstreamNow)
+    {
+        if (Interlocked.CompareExchange(ref _outcome, outcome, null) is not null)
+        {
+            browserClose.Release();
+            upstreamClose.Release();
+            return;
+        }
+
+        Volatile.Write(ref _state, (int)SessionState.Closing);
+        _ = browserNow ? _toBrowser.CloseNow(browserClose) : _toBrowser.CloseAfterDrain(browserClose);
+        _ = upstreamNow ? _toUpstream.CloseNow(upstreamClose) : _toUpstream.CloseAfterDrain(upstreamClose);
+
+        // A connect still in flight is pointless now; once connected this token is no longer used.
+        _connectCts.Cancel();
+        _ended.TrySetResult();
+    }
+
+    private static bool IsSocketEnd(Exception e) =>
+        e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or ConnectionAbortedException;
+
+    private int _released;
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+
+        _toBrowser.DrainAndRelease();
+        _toUpstream.DrainAndRelease();
+        _upstream?.Dispose();
+        _connectCts.Dispose();
+        _sessionCts.Dispose();
+    }
+}

@@ -1,0 +1,8 @@
+namespace VoiceBridge.Sessions;
+
+internal enum SessionState
+{
+    Connecting,
+    Open,
+    Closing,
+}

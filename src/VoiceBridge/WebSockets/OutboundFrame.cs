@@ -1,0 +1,54 @@
+using System.Buffers;
+
+namespace VoiceBridge.WebSockets;
+
+internal enum FrameKind : byte
+{
+    Text,
+    Binary,
+
+    /// <summary>Text in [0, Split), then binary in [Split, Length): an audio delta event and its PCM, always adjacent.</summary>
+    TextThenBinary,
+}
+
+/// <summary>
+/// One message on its way to a socket. A value type, so queueing costs no allocation; the rented
+/// buffer has exactly one owner at a time and the send loop (or whoever drains the queue) returns it.
+/// </summary>
+internal readonly struct OutboundFrame
+{
+    private OutboundFrame(FrameKind kind, byte[]? buffer, int length, int split, bool pooled)
+    {
+        Kind = kind;
+        Buffer = buffer;
+        Length = length;
+        Split = split;
+        Pooled = pooled;
+    }
+
+    public FrameKind Kind { get; }
+
+    public byte[]? Buffer { get; }
+
+    public int Length { get; }
+
+    public int Split { get; }
+
+    public bool Pooled { get; }
+
+    public ReadOnlyMemory<byte> Payload => new(Buffer, 0, Length);
+
+    /// <summary>A frame that owns <paramref name="rented"/>, an <see cref="ArrayPool{T}.Shared"/> array.</summary>
+    public static OutboundFrame Rented(FrameKind kind, byte[] rented, int length, int split = 0) => new(kind, rented, length, split, pooled: true);
+
+    /// <summary>A frame over a shared, immutable array that must never be returned to the pool.</summary>
+    public static OutboundFrame Shared(FrameKind kind, byte[] buffer) => new(kind, buffer, buffer.Length, 0, pooled: false);
+
+    public void Release()
+    {
+        if (Pooled && Buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+        }
+    }
+}

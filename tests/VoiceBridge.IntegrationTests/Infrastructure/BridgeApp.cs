@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VoiceBridge.Sessions;
+
+namespace VoiceBridge.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole bridge on a real Kestrel listener on 127.0.0.1 (a dynamic port), configured like an operator would,
+/// with every log line captured so tests can check what reaches the logs.
+/// </summary>
+internal sealed class BridgeApp : WebApplicationFactory<Program>
+{
+    public const string TestApiKey = "sk-test-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
+
+    public BridgeApp(Uri? upstream, IDictionary<string, string?>? settings = null, string environment = "Production")
+    {
+        _environment = environment;
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["VoiceBridge:Upstream:Provider"] = "OpenAI",
+            ["VoiceBridge:Upstream:Url"] = upstream?.ToString(),
+            ["VoiceBridge:Upstream:ApiKey"] = TestApiKey,
+            ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:03",
+            ["VoiceBridge:Upstream:RetryBaseDelay"] = "00:00:00.020",
+            ["Serilog:MinimumLevel"] = "Warning",
+        };
+        if (upstream is null)
+        {
+            _settings.Remove("VoiceBridge:Upstream:Url");
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public Uri BaseUri
+    {
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address);
+        }
+    }
+
+    public Uri VoiceUri(string query = "") => new(BaseUri.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + "voice" + query);
+
+    public SessionRegistry Registry => Services.GetRequiredService<SessionRegistry>();
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseUri };
+
+    /// <summary>Waits until no session is live: every scenario must leave nothing behind.</summary>
+    public async Task WaitForNoSessionsAsync(CancellationToken cancellationToken)
+    {
+        while (Registry.Count != 0)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(_environment);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging =>
+        {
+            logging.AddProvider(Logs);
+            logging.SetMinimumLevel(LogLevel.Trace);
+        });
+    }
+}
+
+/// <summary>Keeps every formatted log line (and exception text) so tests can assert on what is logged.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public string AllText => string.Join('\n', _lines);
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
+                : string.Empty;
+            lines.Enqueue($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {structured} {exception}");
+        }
+    }
+}
