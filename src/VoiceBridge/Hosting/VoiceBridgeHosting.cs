@@ -124,6 +124,9 @@ internal static class VoiceBridgeHosting
         app.UseWebSockets();
         app.MapHealthEndpoints();
         app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync);
+
+        // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
+        app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync);
         return app;
     }
 

@@ -10,6 +10,7 @@ namespace VoiceBridge.Sessions;
 internal static class VoiceEndpoint
 {
     public const string Path = "/voice";
+    public const string OpenAICompatiblePath = "/v1/realtime";
     private const string RealtimeSubProtocol = "realtime";
 
     public static async Task<IResult> HandleAsync(HttpContext context, SessionFactory factory, SessionRegistry registry, ILogger<SessionRegistry> logger)
