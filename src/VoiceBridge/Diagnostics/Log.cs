@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "Unexpected failure in the {Loop} loop")]
     public static partial void LoopFailed(ILogger logger, string loop, Exception exception);
 
+    [LoggerMessage(16, LogLevel.Debug, "The {Side} socket ended without a close handshake: {Reason}")]
+    public static partial void SocketEnded(ILogger logger, string side, string reason);
+
     [LoggerMessage(20, LogLevel.Debug, "Upstream connected in {ElapsedMs:0.0} ms")]
     public static partial void UpstreamConnected(ILogger logger, double elapsedMs);
 

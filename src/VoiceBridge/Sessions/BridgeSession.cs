@@ -174,6 +174,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
         catch (Exception e) when (IsSocketEnd(e))
         {
+            Log.SocketEnded(_logger, "browser", e.GetBaseException().Message);
             EndBrowserGone();
         }
         catch (Exception e)
@@ -295,6 +296,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
         catch (Exception e) when (IsSocketEnd(e))
         {
+            Log.SocketEnded(_logger, "upstream", e.GetBaseException().Message);
             EndUpstreamGone();
         }
         catch (Exception e)
@@ -411,6 +413,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
         catch (Exception e) when (IsSocketEnd(e))
         {
+            Log.SocketEnded(_logger, side == SessionSide.Browser ? "browser" : "upstream", e.GetBaseException().Message);
             if (side == SessionSide.Browser)
             {
                 EndBrowserGone();

@@ -9,7 +9,9 @@ namespace VoiceBridge.WebSockets;
 /// send codes below 1000, 1006 and 1015, and 1005 except as <see cref="WebSocketCloseStatus.Empty"/>
 /// without a description; descriptions over 123 UTF-8 bytes are refused too. RFC 6455 reserves
 /// 1004 and 1016–2999, and nothing is defined from 5000 on: a browser may fail the connection on
-/// those, so they are not relayed either.
+/// those, so they are not relayed either. And "no status" is never relayed as <see cref="WebSocketCloseStatus.Empty"/>:
+/// .NET writes that as the code 1005 on the wire, which every conforming receiver (browsers, .NET itself) rejects as a
+/// protocol error. .NET reports a peer's empty close frame as 1000, so 1000 is what "no status" becomes.
 /// </summary>
 internal static class CloseStatusMap
 {
@@ -21,7 +23,7 @@ internal static class CloseStatusMap
 
     /// <summary>
     /// The upstream closed with (status, description): what to send the browser. Sendable codes
-    /// pass through with their reason (truncated to 123 bytes); no status gives Empty with no
+    /// pass through with their reason (truncated to 123 bytes); no status gives 1000 with no
     /// description; any other code becomes 1011 with a reason naming the original code.
     /// </summary>
     public static (WebSocketCloseStatus Status, string? Description) ForBrowser(
@@ -30,7 +32,7 @@ internal static class CloseStatusMap
     {
         if (upstreamStatus is null or WebSocketCloseStatus.Empty)
         {
-            return (WebSocketCloseStatus.Empty, null);
+            return (WebSocketCloseStatus.NormalClosure, null);
         }
 
         var status = upstreamStatus.Value;
@@ -47,7 +49,7 @@ internal static class CloseStatusMap
 
     /// <summary>
     /// The answering close to a browser that closed first: its own code and reason when sendable,
-    /// Empty when it sent none, otherwise 1000 with no description.
+    /// otherwise (no status, or a code that may not be sent) 1000 with no description.
     /// </summary>
     public static (WebSocketCloseStatus Status, string? Description) EchoToBrowser(
         WebSocketCloseStatus? browserStatus,
@@ -55,7 +57,7 @@ internal static class CloseStatusMap
     {
         if (browserStatus is null or WebSocketCloseStatus.Empty)
         {
-            return (WebSocketCloseStatus.Empty, null);
+            return (WebSocketCloseStatus.NormalClosure, null);
         }
 
         var status = browserStatus.Value;

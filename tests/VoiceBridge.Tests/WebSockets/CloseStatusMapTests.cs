@@ -55,10 +55,10 @@ public class CloseStatusMapTests
     [Theory]
     [InlineData(null)]
     [InlineData("ignored")]
-    public void ForBrowser_NoStatus_EmptyWithoutDescription(string? reason)
+    public void ForBrowser_NoStatus_NormalClosureWithoutDescription(string? reason)
     {
-        Assert.Equal((WebSocketCloseStatus.Empty, (string?)null), CloseStatusMap.ForBrowser(null, reason));
-        Assert.Equal((WebSocketCloseStatus.Empty, (string?)null), CloseStatusMap.ForBrowser(WebSocketCloseStatus.Empty, reason));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, (string?)null), CloseStatusMap.ForBrowser(null, reason));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, (string?)null), CloseStatusMap.ForBrowser(WebSocketCloseStatus.Empty, reason));
     }
 
     [Theory]
@@ -110,10 +110,10 @@ public class CloseStatusMapTests
     }
 
     [Fact]
-    public void EchoToBrowser_NoStatus_EmptyWithoutDescription()
+    public void EchoToBrowser_NoStatus_NormalClosureWithoutDescription()
     {
-        Assert.Equal((WebSocketCloseStatus.Empty, (string?)null), CloseStatusMap.EchoToBrowser(null, null));
-        Assert.Equal((WebSocketCloseStatus.Empty, (string?)null), CloseStatusMap.EchoToBrowser(WebSocketCloseStatus.Empty, "x"));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, (string?)null), CloseStatusMap.EchoToBrowser(null, null));
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, (string?)null), CloseStatusMap.EchoToBrowser(WebSocketCloseStatus.Empty, "x"));
     }
 
     [Fact]
@@ -216,7 +216,7 @@ public class CloseStatusMapTests
     }
 
     [Fact]
-    public void ForBrowser_Empty_IsAcceptedByWebSocketCloseValidation()
+    public void ForBrowser_NoStatus_IsAcceptedByAReceivingWebSocket()
     {
         var (status, description) = CloseStatusMap.ForBrowser(null, "x");
         AssertSendable(status, description);
@@ -224,11 +224,22 @@ public class CloseStatusMapTests
 
     private static void AssertSendable(WebSocketCloseStatus status, string? description)
     {
-        // CloseOutputAsync validates the status and description synchronously before any I/O.
-        using var stream = new MemoryStream();
-        using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true });
-        var task = socket.CloseOutputAsync(status, description, CancellationToken.None);
-        task.GetAwaiter().GetResult();
-        Assert.True(stream.Length > 0);
+        // The real check is both ends: the sending socket accepts the close, and a receiving socket
+        // (which validates the code on the wire as a browser does) reads back the same status and reason.
+        byte[] wire;
+        using (var stream = new MemoryStream())
+        using (var server = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true }))
+        {
+            server.CloseOutputAsync(status, description, CancellationToken.None).GetAwaiter().GetResult();
+            wire = stream.ToArray();
+        }
+
+        Assert.NotEmpty(wire);
+        using var received = new MemoryStream(wire);
+        using var client = WebSocket.CreateFromStream(received, new WebSocketCreationOptions { IsServer = false });
+        var result = client.ReceiveAsync(new byte[16], CancellationToken.None).GetAwaiter().GetResult();
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal(status, client.CloseStatus);
+        Assert.Equal(description ?? string.Empty, client.CloseStatusDescription ?? string.Empty);
     }
 }

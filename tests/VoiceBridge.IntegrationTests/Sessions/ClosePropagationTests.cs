@@ -1,0 +1,152 @@
+using System.Net.WebSockets;
+using VoiceBridge.IntegrationTests.Infrastructure;
+
+namespace VoiceBridge.IntegrationTests.Sessions;
+
+public sealed class ClosePropagationTests
+{
+    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    [Theory]
+    [InlineData(1000, "done")]
+    [InlineData(1001, "Your session hit the maximum duration of 60 minutes.")]
+    [InlineData(1011, "server error")]
+    [InlineData(4000, "invalid_request_error.beta_api_shape_disabled")]
+    public async Task UpstreamClosesWithCode_BrowserClosedWithSameCodeAndReason(int code, string reason)
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
+
+        await connection.CloseAsync((WebSocketCloseStatus)code, reason, ct);
+
+        var messages = await browser.ReadUntilClosedAsync(ct);
+        Assert.Empty(messages);
+        Assert.Equal((WebSocketCloseStatus)code, browser.Socket.CloseStatus);
+        Assert.Equal(reason, browser.Socket.CloseStatusDescription);
+        await bridge.WaitForNoSessionsAsync(ct);
+    }
+
+    [Fact]
+    public async Task UpstreamSendsReservedCode1005OnTheWire_TreatedAsADisconnect()
+    {
+        // .NET writes WebSocketCloseStatus.Empty as 1005, which RFC 6455 forbids on the wire: the bridge's
+        // upstream socket rejects it as a protocol error, and the browser hears upstream_disconnected.
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
+
+        await connection.CloseAsync(WebSocketCloseStatus.Empty, null, ct);
+
+        var messages = await browser.ReadUntilClosedAsync(ct);
+        Assert.Equal("upstream_disconnected", messages.Single().Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, browser.Socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task BrowserSendsEmptyCloseFrame_GetsAValidCloseBack()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+
+        await raw.SendFrameAsync(RawFrame.Close, [], fin: true, ct);
+
+        var close = await raw.ReadFrameAsync(ct);
+        Assert.Equal(RawFrame.Close, close!.Opcode);
+        Assert.Equal(1000, close.CloseCode);
+        await connection.Ended.WaitAsync(ct);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, connection.Socket.ReceivedCloseStatus);
+    }
+
+    [Fact]
+    public async Task UpstreamSendsFinalEventsThenCloses_BrowserGetsEveryEventBeforeTheClose()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8" });
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+
+        for (var i = 0; i < 200; i++)
+        {
+            await connection.SendTextAsync($$"""{"type":"response.output_audio.delta","seq":{{i}},"delta":"AAAA"}""", ct);
+        }
+
+        await connection.CloseAsync((WebSocketCloseStatus)1001, "session expired", ct);
+
+        var messages = await browser.ReadUntilClosedAsync(ct);
+        Assert.Equal(Enumerable.Range(0, 200), messages.Select(m => m.Json.GetProperty("seq").GetInt32()));
+        Assert.Equal((WebSocketCloseStatus)1001, browser.Socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task BrowserCloseWithGoingAway_UpstreamClosedWith1000_BrowserGetsItsCodeBack()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var bridge = new BridgeApp(upstream.Url);
+        var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await browser.WaitForEventAsync("session.created", ct);
+
+        await browser.Socket.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "tab closed", ct);
+
+        await connection.Ended.WaitAsync(ct);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, connection.Socket.ReceivedCloseStatus);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, browser.Socket.CloseStatus);
+        await bridge.WaitForNoSessionsAsync(ct);
+        await browser.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task BrowserVanishesWithoutClose_UpstreamClosedAndSessionReleased()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var bridge = new BridgeApp(upstream.Url);
+        var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
+        Assert.Equal(1, bridge.Registry.Count);
+
+        await raw.DisposeAsync();
+
+        await connection.Ended.WaitAsync(ct);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, connection.Socket.ReceivedCloseStatus);
+        await bridge.WaitForNoSessionsAsync(ct);
+    }
+
+    [Fact]
+    public async Task BrowserClosesWhileUpstreamStillConnecting_ConnectAbandonedAndNothingLeaks()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.AcceptDelay = TimeSpan.FromSeconds(30);
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:20" });
+        var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        while (upstream.HandshakeCount == 0)
+        {
+            await Task.Delay(10, ct);
+        }
+
+        await browser.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, browser.Socket.CloseStatus);
+        await bridge.WaitForNoSessionsAsync(ct);
+        Assert.Equal(1, upstream.HandshakeCount);
+        await browser.DisposeAsync();
+    }
+}
