@@ -121,7 +121,7 @@ public sealed class RealtimeSimulatorResponseTests
     public async Task ResponseCancel_WhileStreaming_EndsCancelledWithClientCancelled()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(50));
+        await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(150));
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(ManualMode, cts.Token);
         await client.ReceiveEventAsync(cts.Token);
@@ -166,7 +166,7 @@ public sealed class RealtimeSimulatorResponseTests
     public async Task ResponseCreate_WhileOneIsActive_ReturnsAlreadyActive()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(50));
+        await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(150));
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
         await client.SendAsync("""{"type":"response.create"}""", cts.Token);
@@ -267,5 +267,26 @@ public sealed class RealtimeSimulatorResponseTests
         Assert.Contains("response.audio_transcript.delta", types);
         Assert.Contains("conversation.item.created", types);
         Assert.DoesNotContain(types, t => t!.Contains("output_audio", StringComparison.Ordinal) || t == "conversation.item.added" || t == "conversation.item.done");
+    }
+
+    [Fact]
+    public async Task TextModality_ResponseCreate_StreamsTextWithoutAudio()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var host = await SimulatorTestHost.StartAsync(cts.Token);
+        await using var client = await host.ConnectReadyAsync(cts.Token);
+        await client.SendAsync("""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"]}}""", cts.Token);
+        await client.ReceiveEventAsync(cts.Token);
+
+        await client.SendAsync("""{"type":"response.create"}""", cts.Token);
+        var response = await client.ReceiveUntilAsync("response.done", cts.Token);
+
+        var types = response.Select(e => e.Type()).ToList();
+        Assert.Contains("response.output_text.delta", types);
+        Assert.DoesNotContain(types, t => t!.Contains("audio", StringComparison.Ordinal));
+        var text = string.Concat(response.Where(e => e.Type() == "response.output_text.delta").Select(e => e.Str("delta")));
+        Assert.Equal(text, response.Single(e => e.Type() == "response.output_text.done").Str("text"));
+        Assert.Equal("[\"text\"]", response[^1].At("response.output_modalities").GetRawText());
+        Assert.Equal("output_text", response[^1].GetProperty("response").GetProperty("output")[0].GetProperty("content")[0].Str("type"));
     }
 }
