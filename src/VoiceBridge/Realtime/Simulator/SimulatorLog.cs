@@ -34,4 +34,7 @@ internal static partial class SimulatorLog
 
     [LoggerMessage(EventId = 3109, Level = LogLevel.Debug, Message = "Simulator session {SessionId}: a background task failed")]
     public static partial void BackgroundTaskFailed(this ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "Simulator session {SessionId}: handling a client event failed")]
+    public static partial void HandlerFailed(this ILogger logger, string sessionId, Exception exception);
 }

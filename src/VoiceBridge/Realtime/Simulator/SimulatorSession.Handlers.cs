@@ -430,7 +430,12 @@ internal sealed partial class SimulatorSession
             return SimulatorClientError.InvalidValue("item_id", $"Error truncating item: only assistant messages can be truncated, and '{item.Id}' is not one.");
         }
 
-        var contentIndex = root.TryGetProperty("content_index", out var ci) && ci.ValueKind == JsonValueKind.Number ? ci.GetInt32() : 0;
+        var contentIndex = 0;
+        if (root.TryGetProperty("content_index", out var ci) && (ci.ValueKind != JsonValueKind.Number || !ci.TryGetInt32(out contentIndex)))
+        {
+            return SimulatorClientError.InvalidValue("content_index", "Invalid value: 'content_index'. Expected an integer.");
+        }
+
         if (contentIndex < 0 || contentIndex >= item.Content.Count || !item.Content[contentIndex].IsAudio)
         {
             return SimulatorClientError.InvalidValue("content_index", $"Error truncating item: content index {contentIndex} does not hold audio.");

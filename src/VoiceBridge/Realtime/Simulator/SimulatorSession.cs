@@ -352,7 +352,18 @@ internal sealed partial class SimulatorSession : IAsyncDisposable
 
             using (document)
             {
-                await DispatchAsync(document.RootElement);
+                try
+                {
+                    await DispatchAsync(document.RootElement);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A simulator bug must not end the caller's session: report it the way the service reports its own faults.
+                    _logger.HandlerFailed(SessionId, ex);
+                    await EmitErrorAsync(
+                        new SimulatorClientError("server_error", "The server had an error while processing your request.", Type: "server_error"),
+                        clientEventId: null);
+                }
             }
         }
         finally
