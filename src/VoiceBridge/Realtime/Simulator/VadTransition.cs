@@ -1,0 +1,8 @@
+namespace VoiceBridge.Realtime.Simulator;
+
+internal enum VadTransition
+{
+    None,
+    SpeechStarted,
+    SpeechStopped,
+}
