@@ -40,6 +40,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     private readonly OutboundQueue _toBrowser;
     private readonly OutboundQueue _toUpstream;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenRegistration _requestAborted;
     private WebSocket? _upstream;
     private SessionOutcome? _outcome;
     private int _state;
@@ -66,8 +67,11 @@ internal sealed class BridgeSession : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         StartedAt = timeProvider.GetUtcNow();
-        _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        // The session token aborts socket I/O only at the very end; a browser whose connection drops is an
+        // outcome like any other, so that the upstream still gets a clean close.
+        _sessionCts = new CancellationTokenSource();
         _connectCts = CancellationTokenSource.CreateLinkedTokenSource(_sessionCts.Token);
+        _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).EndBrowserGone(), this);
         _toBrowser = new OutboundQueue(options.QueueCapacity);
         _toUpstream = new OutboundQueue(options.QueueCapacity);
     }
@@ -556,7 +560,10 @@ internal sealed class BridgeSession : IAsyncDisposable
         _ = upstreamNow ? _toUpstream.CloseNow(upstreamClose) : _toUpstream.CloseAfterDrain(upstreamClose);
 
         // A connect still in flight is pointless now; once connected this token is no longer used.
-        _connectCts.Cancel();
+        if (Volatile.Read(ref _released) == 0)
+        {
+            _connectCts.Cancel();
+        }
         _ended.TrySetResult();
     }
 
@@ -572,6 +579,7 @@ internal sealed class BridgeSession : IAsyncDisposable
             return;
         }
 
+        _requestAborted.Dispose();
         _toBrowser.DrainAndRelease();
         _toUpstream.DrainAndRelease();
         _upstream?.Dispose();
