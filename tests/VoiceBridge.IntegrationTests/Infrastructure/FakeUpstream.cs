@@ -26,6 +26,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private readonly Channel<UpstreamConnection> _connections = Channel.CreateUnbounded<UpstreamConnection>();
     private readonly ConcurrentQueue<Handshake> _handshakes = new();
     private int _rejectionsLeft;
+    private TcpFreezeProxy? _proxy;
 
     private FakeUpstream(WebApplication app, SimulatorOptions simulatorOptions)
     {
@@ -66,8 +67,9 @@ internal sealed class FakeUpstream : IAsyncDisposable
         app.UseWebSockets();
         app.Map("/v1/realtime", fake.HandleAsync);
         await app.StartAsync();
-        var address = app.Urls.First();
-        fake.Url = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/realtime");
+        var port = new Uri(app.Urls.First()).Port;
+        fake._proxy = new TcpFreezeProxy(port);
+        fake.Url = new Uri($"ws://127.0.0.1:{fake._proxy.Port}/v1/realtime");
         return fake;
     }
 
@@ -82,8 +84,16 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public async Task<UpstreamConnection> NextConnectionAsync(CancellationToken cancellationToken) =>
         await _connections.Reader.ReadAsync(cancellationToken);
 
+    /// <summary>The network goes dark: connections stay open but nothing crosses, not even pongs.</summary>
+    public void FreezeNetwork() => _proxy?.Freeze();
+
     public async ValueTask DisposeAsync()
     {
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -11,14 +11,13 @@ public sealed record RecordedFrame(WebSocketMessageType Type, byte[] Payload)
 
 /// <summary>
 /// Wraps the fake upstream's server socket: records every message the bridge sends, serialises sends so a test
-/// can inject events next to the simulator's own, and can misbehave on demand (stop reading, so pings go
-/// unanswered; slow sends). Fault injection lives here, never in the shipped simulator.
+/// can inject events next to the simulator's own, and can go slow on demand. (A network that goes dark is the
+/// <see cref="TcpFreezeProxy"/>'s job.) Fault injection lives here, never in the shipped simulator.
 /// </summary>
 public sealed class FaultInjectingWebSocket : WebSocket
 {
     private readonly WebSocket _inner;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly TaskCompletionSource _stopReading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MemoryStream _partial = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _frameArrived = new(0);
@@ -44,9 +43,6 @@ public sealed class FaultInjectingWebSocket : WebSocket
     public override WebSocketState State => _inner.State;
 
     public override string? SubProtocol => _inner.SubProtocol;
-
-    /// <summary>From now on nothing is read: the bridge's pings go unanswered and its frames pile up in TCP.</summary>
-    public void StopReading() => _stopReading.TrySetResult();
 
     /// <summary>Waits until at least <paramref name="count"/> messages have been received from the bridge.</summary>
     public async Task WaitForFramesAsync(int count, CancellationToken cancellationToken)
@@ -109,20 +105,7 @@ public sealed class FaultInjectingWebSocket : WebSocket
 
     public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (_stopReading.Task.IsCompleted)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-
-        var receive = _inner.ReceiveAsync(buffer, cancellationToken).AsTask();
-        var first = await Task.WhenAny(receive, _stopReading.Task);
-        if (first != receive)
-        {
-            // Reading stopped while a receive was pending: hold its result back forever.
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-
-        var result = await receive;
+        var result = await _inner.ReceiveAsync(buffer, cancellationToken);
         if (result.MessageType == WebSocketMessageType.Close)
         {
             ReceivedCloseStatus = _inner.CloseStatus;
