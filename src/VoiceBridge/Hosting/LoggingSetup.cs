@@ -12,11 +12,16 @@ namespace VoiceBridge.Hosting;
 /// </summary>
 internal static class LoggingSetup
 {
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
     private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     public static WebApplicationBuilder AddVoiceBridgeLogging(this WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
+
+        // ASP.NET's "Request starting/finished" lines print the whole URL, query string included, and a token
+        // may travel there. Our own request log (path only) replaces them, whatever the configuration says.
+        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.Warning);
 
         // Built from the final configuration when the container is built, so every source is seen.
         builder.Logging.Services.AddSingleton<ILoggerProvider>(services => new SerilogLoggerProvider(
