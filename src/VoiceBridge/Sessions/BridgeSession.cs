@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using VoiceBridge.Configuration;
@@ -188,6 +189,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ForwardFromBrowserAsync(InboundMessage message, CancellationToken token)
     {
         OutboundFrame frame;
@@ -337,6 +339,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     /// that the browser is too slow and the session ends with <c>slow_consumer</c>. Returns false if the frame
     /// was not queued (and has been released).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> EnqueueToBrowserAsync(OutboundFrame frame)
     {
         if (_toBrowser.TryEnqueue(frame))
@@ -434,6 +437,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendFrameAsync(WebSocket socket, OutboundFrame frame, SessionSide side, CancellationToken token)
     {
         var payload = frame.Payload;

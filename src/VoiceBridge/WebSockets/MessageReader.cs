@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace VoiceBridge.WebSockets;
 
@@ -12,6 +13,7 @@ internal static class MessageReader
 {
     private const int InitialBufferSize = 8 * 1024;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<InboundMessage> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
     {
         var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
