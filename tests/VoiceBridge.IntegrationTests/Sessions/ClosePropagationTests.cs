@@ -60,6 +60,7 @@ public sealed class ClosePropagationTests
         await using var bridge = new BridgeApp(upstream.Url);
         await using var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
         var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
 
         await raw.SendFrameAsync(RawFrame.Close, [], fin: true, ct);
 
