@@ -18,7 +18,7 @@ log="$results/dotnet-test.log"
 set +e
 dotnet test VoiceBridge.sln -c Release \
     --logger "console;verbosity=minimal" \
-    --logger "trx" \
+    --logger "trx;LogFilePrefix=tests" \
     --results-directory "$results" \
     --blame-hang-timeout 5m --blame-hang-dump-type none \
     "$@" 2>&1 | tee "$log"
