@@ -91,6 +91,14 @@ internal sealed class BridgeProcess : IAsyncDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>A loopback port nothing listens on at the moment of the call.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Polls <c>/healthz</c> until it answers 200; fails at once (with the transcript) if the process exits first.</summary>
     public async Task<HttpResponseMessage> WaitForHealthyAsync(CancellationToken cancellationToken)
     {
@@ -235,14 +243,6 @@ internal sealed class BridgeProcess : IAsyncDisposable
 
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         return string.IsNullOrEmpty(fromSdk) ? "dotnet" : fromSdk;
-    }
-
-    /// <summary>A loopback port nothing listens on at the moment of the call.</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private BridgeProcess BeginCapture()
