@@ -49,7 +49,7 @@ internal sealed class SimulatorHost : IHostedService, IAsyncDisposable
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             builder.Services.AddRouting();
             builder.Services.AddLogging();
-            builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
+            builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(new QuietLifetimeLoggerFactory(_loggerFactory)));
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = InnerShutdownTimeout);
             builder.Services.AddSingleton(new RealtimeSimulator(_options, _timeProvider, _loggerFactory.CreateLogger<RealtimeSimulator>()));
 
