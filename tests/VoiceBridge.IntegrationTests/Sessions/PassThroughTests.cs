@@ -112,4 +112,34 @@ public sealed class PassThroughTests
         await bridge.WaitForNoSessionsAsync(ct);
         await browser.DisposeAsync();
     }
+
+    [Fact]
+    public async Task FramesSentWhileUpstreamConnects_WaitInOrderBehindTheSessionUpdate()
+    {
+        var ct = Timeout();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        upstream.AcceptDelay = TimeSpan.FromMilliseconds(700);
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+
+        // All sent before the upstream has even accepted; a binary frame among them keeps its place too.
+        for (var i = 0; i < 10; i++)
+        {
+            await browser.SendTextAsync($$"""{"type":"conversation.item.create","seq":{{i}}}""", ct);
+        }
+
+        await browser.SendBinaryAsync(new byte[480], ct);
+
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(12, ct);
+        var frames = connection.Received.ToArray();
+        Assert.Contains("\"session.update\"", frames[0].Text, StringComparison.Ordinal);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal($$"""{"type":"conversation.item.create","seq":{{i}}}""", frames[i + 1].Text);
+        }
+
+        Assert.StartsWith("{\"type\":\"input_audio_buffer.append\"", frames[11].Text, StringComparison.Ordinal);
+    }
 }
