@@ -48,11 +48,8 @@ public sealed class AudioFramingTests
     public async Task BinaryAudioMode_DeltaArrivesAsJsonWithoutDeltaThenOneBinaryFrame(string type)
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri("?audio=binary"), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct, query: "?audio=binary");
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         var pcm = Pcm(4800, 7);
         var delta = $$"""{"type":"{{type}}","event_id":"event_1","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"{{Convert.ToBase64String(pcm)}}","obfuscation":"xyz"}""";
@@ -78,11 +75,8 @@ public sealed class AudioFramingTests
     public async Task DefaultAudioMode_DeltaPassesThroughAsJson()
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct);
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         var delta = $$"""{"type":"response.output_audio.delta","delta":"{{Convert.ToBase64String(Pcm(480, 1))}}"}""";
         await connection.SendTextAsync(delta, ct);

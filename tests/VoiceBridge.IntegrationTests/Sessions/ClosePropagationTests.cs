@@ -15,12 +15,8 @@ public sealed class ClosePropagationTests
     public async Task UpstreamClosesWithCode_BrowserClosedWithSameCodeAndReason(int code, string reason)
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
-        await connection.Socket.WaitForFramesAsync(1, ct);
+        await using var scene = await BridgedSession.StartAsync(ct);
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await connection.CloseAsync((WebSocketCloseStatus)code, reason, ct);
 
@@ -37,12 +33,8 @@ public sealed class ClosePropagationTests
         // .NET writes WebSocketCloseStatus.Empty as 1005, which RFC 6455 forbids on the wire: the bridge's
         // upstream socket rejects it as a protocol error, and the browser hears upstream_disconnected.
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
-        await connection.Socket.WaitForFramesAsync(1, ct);
+        await using var scene = await BridgedSession.StartAsync(ct);
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await connection.CloseAsync(WebSocketCloseStatus.Empty, null, ct);
 
@@ -75,11 +67,8 @@ public sealed class ClosePropagationTests
     public async Task UpstreamSendsFinalEventsThenCloses_BrowserGetsEveryEventBeforeTheClose()
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8" });
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8" });
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         for (var i = 0; i < 200; i++)
         {

@@ -29,11 +29,8 @@ public sealed class ErrorTableTests
     public async Task InvalidTextFrame_GetsInvalidEventAndIsNotForwarded_SessionStaysOpen(string frame)
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct);
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await browser.SendTextAsync(frame, ct);
         AssertError(await browser.ReceiveAsync(ct), "invalid_event");
@@ -52,11 +49,8 @@ public sealed class ErrorTableTests
     public async Task EmptyOrOddBinaryFrame_GetsInvalidAudioFrame_SessionStaysOpen(int length)
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url);
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct);
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await browser.SendBinaryAsync(new byte[length], ct);
         AssertError(await browser.ReceiveAsync(ct), "invalid_audio_frame");
@@ -71,11 +65,8 @@ public sealed class ErrorTableTests
     public async Task FrameOverMaxMessageBytes_GetsMessageTooBigAndClose1009_UpstreamClosed()
     {
         var ct = Timeout();
-        await using var upstream = await FakeUpstream.StartAsync();
-        upstream.RunSimulator = false;
-        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:WebSocket:MaxMessageBytes"] = "16384" });
-        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        var connection = await upstream.NextConnectionAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:MaxMessageBytes"] = "16384" });
+        var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         // Exactly at the limit passes; one byte over does not.
         var shell = """{"type":"conversation.item.create","pad":""}""";
