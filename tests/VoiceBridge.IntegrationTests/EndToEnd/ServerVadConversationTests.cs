@@ -78,4 +78,33 @@ public sealed class ServerVadConversationTests
         Assert.Equal(expected.Length, heard.Length);
         Assert.Equal(expected, heard);
     }
+
+    [Fact]
+    public async Task ServerVadTurn_AzurePreviewBetaDialectInBinaryAudioMode_BetaEventsAndTheEchoAsBinaryFrames()
+    {
+        var ct = Timeout();
+        await using var upstream = await SimulatorUpstream.StartAsync();
+        await using var bridge = new BridgeApp(upstream.Url("/openai/realtime?api-version=2025-04-01-preview&deployment=my-dep"), new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Upstream:Provider"] = "Azure",
+            ["VoiceBridge:Upstream:SessionShape"] = "Beta",
+        });
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri("?audio=binary"), ct);
+        var conversation = new BrowserConversation(browser, binaryAudio: true);
+
+        var sent = TestAudio.Concat(TestAudio.Voiced(800, seed: 12), TestAudio.Silence(700));
+        await conversation.SendFramesAsync(sent, ct);
+        var done = await conversation.WaitForAsync("response.done", ct);
+
+        // The beta names: conversation.item.created and response.audio.delta, which binary mode also splits.
+        Assert.DoesNotContain("error", conversation.Types);
+        Assert.Contains("conversation.item.created", conversation.Types);
+        Assert.Contains("response.audio.delta", conversation.Types);
+        Assert.DoesNotContain("response.output_audio.delta", conversation.Types);
+        Assert.Equal("completed", done.StringAt("response", "status"));
+
+        var stopped = conversation.Events.Single(e => e.Type == "input_audio_buffer.speech_stopped");
+        Assert.Equal(1300, stopped.Number("audio_end_ms"));
+        Assert.Equal(TestAudio.Slice(sent, 0, 1300), conversation.AudioOf(done.StringAt("response", "id")!));
+    }
 }
