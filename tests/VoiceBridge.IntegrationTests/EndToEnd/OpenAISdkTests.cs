@@ -1,5 +1,5 @@
 // The realtime client of the official SDK is marked experimental.
-#pragma warning disable OPENAI001, OPENAI002
+#pragma warning disable OPENAI002
 
 using System.ClientModel;
 using System.Net.WebSockets;
