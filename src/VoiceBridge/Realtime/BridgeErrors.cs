@@ -38,6 +38,24 @@ internal static class BridgeErrors
     /// <summary>Server shutting down; close 1001.</summary>
     public const string ServerShuttingDown = "server_shutting_down";
 
+    /// <summary>A browser session.update touched fields the server owns; they were removed. Stays open.</summary>
+    public const string SessionFieldLocked = "session_field_locked";
+
+    /// <summary>A browser tried to add a system message. Stays open.</summary>
+    public const string SystemItemLocked = "system_item_locked";
+
+    /// <summary>An event type outside <c>Session:AllowedClientEvents</c>. Stays open.</summary>
+    public const string UnknownEvent = "unknown_event";
+
+    /// <summary>Audio beyond <c>Limits:MaxAudioRate</c> / <c>Limits:AudioBurst</c> was not forwarded. Stays open.</summary>
+    public const string AudioRateExceeded = "audio_rate_exceeded";
+
+    /// <summary>The session reached <c>Limits:MaxSessionDuration</c>; close 1000.</summary>
+    public const string SessionExpired = "session_expired";
+
+    /// <summary>No frame from the browser for <c>Limits:IdleTimeout</c>; close 1000.</summary>
+    public const string IdleTimeout = "idle_timeout";
+
     private const string InvalidRequestKind = "invalid_request_error";
     private const string ServerErrorKind = "server_error";
     private const int EventIdRandomLength = 21;
@@ -129,12 +147,19 @@ internal static class BridgeErrors
         UpstreamDisconnected => "The connection to the realtime service was lost.",
         SlowConsumer => "The client did not read its messages fast enough.",
         ServerShuttingDown => "The server is shutting down.",
+        SessionFieldLocked => "Some session fields are set by the server and were removed from the update.",
+        SystemItemLocked => "System messages can only be added by the server. The event was not forwarded.",
+        UnknownEvent => "This event type is not accepted by this server. The event was not forwarded.",
+        AudioRateExceeded => "Audio is arriving faster than real time allows. Some audio was not forwarded.",
+        SessionExpired => "The session reached its maximum duration.",
+        IdleTimeout => "The session was closed after a period with no messages from the client.",
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
 
     private static string KindFor(string code) => code switch
     {
-        InvalidEvent or InvalidAudioFrame or MessageTooBig or SlowConsumer => InvalidRequestKind,
+        InvalidEvent or InvalidAudioFrame or MessageTooBig or SlowConsumer or SessionFieldLocked or SystemItemLocked
+            or UnknownEvent or AudioRateExceeded or SessionExpired or IdleTimeout => InvalidRequestKind,
         UpstreamAuthFailed or UpstreamRateLimited or UpstreamUnavailable or UpstreamDisconnected or ServerShuttingDown => ServerErrorKind,
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
@@ -148,6 +173,8 @@ internal static class BridgeErrors
         UpstreamDisconnected => WebSocketCloseStatus.InternalServerError,
         SlowConsumer => WebSocketCloseStatus.PolicyViolation,
         ServerShuttingDown => WebSocketCloseStatus.EndpointUnavailable,
+        SessionExpired => WebSocketCloseStatus.NormalClosure,
+        IdleTimeout => WebSocketCloseStatus.NormalClosure,
         _ => null,
     };
 }
