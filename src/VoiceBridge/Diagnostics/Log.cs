@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(32, LogLevel.Information, "Refused a /voice upgrade while draining for shutdown")]
     public static partial void RefusedWhileDraining(ILogger logger);
 
+    [LoggerMessage(33, LogLevel.Information, "Refused a /voice upgrade from {ClientAddress}: {Reason}")]
+    public static partial void Refused(ILogger logger, string reason, string clientAddress);
+
     [LoggerMessage(40, LogLevel.Information, "HTTP {Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms")]
     public static partial void Request(ILogger logger, string method, string path, int statusCode, double elapsedMs);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Realtime.Simulator;
 using VoiceBridge.Sessions;
@@ -82,6 +83,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SimulatorHost>();
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
+        services.AddVoiceBridgeLimits();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         return builder;
     }
@@ -94,6 +96,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -120,13 +123,15 @@ internal static class VoiceBridgeHosting
             Log.SimulatorFallback(logger);
         }
 
+        app.UseForwardedHeaders();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRateLimiter();
         app.UseWebSockets();
         app.MapHealthEndpoints();
-        app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync);
+        app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
 
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
-        app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync);
+        app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
         return app;
     }
 

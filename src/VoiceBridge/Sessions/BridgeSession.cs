@@ -42,6 +42,8 @@ internal sealed class BridgeSession : IAsyncDisposable
     private readonly OutboundQueue _toUpstream;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _requestAborted;
+    private readonly long _startedTimestamp;
+    private long _lastBrowserActivity;
     private WebSocket? _upstream;
     private SessionOutcome? _outcome;
     private int _state;
@@ -68,6 +70,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         StartedAt = timeProvider.GetUtcNow();
+        _startedTimestamp = timeProvider.GetTimestamp();
+        _lastBrowserActivity = _startedTimestamp;
         // The session token aborts socket I/O only at the very end; a browser whose connection drops is an
         // outcome like any other, so that the upstream still gets a clean close.
         _sessionCts = new CancellationTokenSource();
@@ -134,6 +138,27 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Called by the process-wide sweeper: ends a session past its maximum duration (<c>session_expired</c>) or one
+    /// whose browser has sent nothing for the idle timeout (<c>idle_timeout</c>), both with close 1000.
+    /// </summary>
+    public void EnforceLimits(long now, TimeSpan maxDuration, TimeSpan idleTimeout)
+    {
+        if (Outcome is not null)
+        {
+            return;
+        }
+
+        if (_timeProvider.GetElapsedTime(_startedTimestamp, now) >= maxDuration)
+        {
+            EndWithError(SessionSide.Bridge, BridgeErrors.SessionExpired, BridgeErrors.SessionExpired);
+        }
+        else if (_timeProvider.GetElapsedTime(Volatile.Read(ref _lastBrowserActivity), now) >= idleTimeout)
+        {
+            EndWithError(SessionSide.Bridge, BridgeErrors.IdleTimeout, BridgeErrors.IdleTimeout);
+        }
+    }
+
     /// <summary>Graceful shutdown: the browser gets <c>server_shutting_down</c> and 1001, upstream 1000.</summary>
     public void RequestShutdown() => EndWithError(SessionSide.Bridge, BridgeErrors.ServerShuttingDown, BridgeErrors.ServerShuttingDown);
 
@@ -172,6 +197,7 @@ internal sealed class BridgeSession : IAsyncDisposable
                     continue;
                 }
 
+                Volatile.Write(ref _lastBrowserActivity, _timeProvider.GetTimestamp());
                 Statistics.FramesIn++;
                 Statistics.BytesIn += message.Length;
                 await ForwardFromBrowserAsync(message, token).ConfigureAwait(false);
@@ -566,7 +592,14 @@ internal sealed class BridgeSession : IAsyncDisposable
         // A connect still in flight is pointless now; once connected this token is no longer used.
         if (Volatile.Read(ref _released) == 0)
         {
-            _connectCts.Cancel();
+            try
+            {
+                _connectCts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Released meanwhile: nothing left to cancel.
+            }
         }
         _ended.TrySetResult();
     }

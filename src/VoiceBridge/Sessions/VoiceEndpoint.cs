@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Limits;
 
 namespace VoiceBridge.Sessions;
 
@@ -13,7 +14,16 @@ internal static class VoiceEndpoint
     public const string OpenAICompatiblePath = "/v1/realtime";
     private const string RealtimeSubProtocol = "realtime";
 
-    public static async Task<IResult> HandleAsync(HttpContext context, SessionFactory factory, SessionRegistry registry, ILogger<SessionRegistry> logger)
+    /// <summary>Seconds a refused client should wait before trying again (503/429).</summary>
+    private const string RetryAfterSeconds = "5";
+
+    public static async Task<IResult> HandleAsync(
+        HttpContext context,
+        SessionFactory factory,
+        SessionRegistry registry,
+        OriginPolicy origins,
+        SessionAdmission admission,
+        ILogger<SessionRegistry> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -29,9 +39,29 @@ internal static class VoiceEndpoint
         if (registry.IsDraining)
         {
             Log.RefusedWhileDraining(logger);
-            context.Response.Headers.RetryAfter = "5";
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
             return Error(StatusCodes.Status503ServiceUnavailable, "server_shutting_down", "The bridge is shutting down; retry on another instance.");
         }
+
+        if (!origins.IsAllowed(context.Request))
+        {
+            Log.Refused(logger, "origin_not_allowed", ClientAddress(context));
+            return Error(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open voice sessions.");
+        }
+
+        var clientKey = ClientAddress(context);
+        var admitted = admission.TryAdmit(clientKey);
+        if (admitted.Verdict != AdmissionVerdict.Admitted)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+            var full = admitted.Verdict == AdmissionVerdict.ServerFull;
+            Log.Refused(logger, full ? "server_busy" : "too_many_sessions", clientKey);
+            return full
+                ? Error(StatusCodes.Status503ServiceUnavailable, "server_busy", "The bridge is at its session limit; retry shortly.")
+                : Error(StatusCodes.Status429TooManyRequests, "too_many_sessions", "Too many simultaneous sessions for this client.");
+        }
+
+        using var lease = admitted.Lease;
 
         var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(RealtimeSubProtocol) ? RealtimeSubProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -40,7 +70,7 @@ internal static class VoiceEndpoint
             DangerousEnableCompression = false,
         }).ConfigureAwait(false);
 
-        var clientAddress = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var clientAddress = clientKey;
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
         await using var session = factory.Create(socket, clientAddress, binaryAudio, context.RequestAborted);
         using (logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.Id }))
@@ -75,6 +105,9 @@ internal static class VoiceEndpoint
 
         return Results.Empty;
     }
+
+    /// <summary>The client's address as the bridge sees it (after a trusted proxy's <c>X-Forwarded-For</c>).</summary>
+    public static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     /// <summary>Rejections before the upgrade are plain HTTP with a JSON body.</summary>
     public static JsonHttpResult<ErrorBody> Error(int status, string code, string message) =>

@@ -60,8 +60,10 @@ public sealed class ShutdownTests
         await using var stubborn = await RawWebSocketClient.ConnectAsync(voice, ct);
         await upstream.NextConnectionAsync(ct);
 
+        // Captured first: once stopped, the app's own RunAsync disposes its services.
+        var registry = bridge.Registry;
         var stopping = bridge.Services.GetRequiredService<IHost>().StopAsync(ct);
-        while (!bridge.Registry.IsDraining)
+        while (!registry.IsDraining)
         {
             await Task.Delay(10, ct);
         }
@@ -76,7 +78,7 @@ public sealed class ShutdownTests
         Assert.Contains("Retry-After", late.ResponseHead, StringComparison.OrdinalIgnoreCase);
 
         await stopping;
-        Assert.Equal(0, bridge.Registry.Count);
+        Assert.Equal(0, registry.Count);
         await bridge.DisposeAsync();
     }
 }
