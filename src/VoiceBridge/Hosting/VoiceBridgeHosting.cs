@@ -123,10 +123,18 @@ internal static class VoiceBridgeHosting
             Log.SimulatorFallback(logger);
         }
 
-        app.UseForwardedHeaders();
+        // X-Forwarded-For is honoured only from configured proxies. With none configured the middleware must not run
+        // at all: with empty proxy lists it would trust every sender.
+        if (app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<RequestLoggingMiddleware>();
-        app.UseRateLimiter();
+
+        // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade.
         app.UseWebSockets();
+        app.UseRateLimiter();
         app.MapHealthEndpoints();
         app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
 

@@ -22,8 +22,8 @@ internal static class VoiceBridgeLimits
         services.AddSingleton<OriginPolicy>();
         services.AddHostedService<SessionLimitSweeper>();
 
-        // Only configured proxies may rewrite the client address; with none configured the header is ignored
-        // (the framework's default would otherwise trust loopback).
+        // Only configured proxies may rewrite the client address. The middleware only runs when some are configured:
+        // with both lists empty it would trust every sender (see MapVoiceBridge).
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<LimitsOptions>>((forwarded, limits) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;

@@ -77,6 +77,49 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         return new RawWebSocketClient(tcp, status, text);
     }
 
+    /// <summary>The body of a refused (non-101) handshake: by Content-Length, or chunked.</summary>
+    public async Task<string> ReadBodyAsync(CancellationToken cancellationToken)
+    {
+        var headers = ResponseHead.Split("\r\n");
+        var lengthLine = headers.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        if (lengthLine is not null)
+        {
+            var body = new byte[int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)];
+            await _stream.ReadExactlyAsync(body, cancellationToken);
+            return Encoding.UTF8.GetString(body);
+        }
+
+        // Transfer-Encoding: chunked: "<hex size>\r\n<data>\r\n" … "0\r\n\r\n".
+        using var all = new MemoryStream();
+        while (true)
+        {
+            var sizeLine = await ReadLineAsync(cancellationToken);
+            var size = int.Parse(sizeLine.Split(';')[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            if (size == 0)
+            {
+                return Encoding.UTF8.GetString(all.ToArray());
+            }
+
+            var chunk = new byte[size];
+            await _stream.ReadExactlyAsync(chunk, cancellationToken);
+            all.Write(chunk);
+            await ReadLineAsync(cancellationToken);
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        {
+            await _stream.ReadExactlyAsync(one, cancellationToken);
+            line.Append((char)one[0]);
+        }
+
+        return line.ToString()[..^2];
+    }
+
     public async Task SendFrameAsync(int opcode, byte[] payload, bool fin, CancellationToken cancellationToken)
     {
         var header = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
