@@ -76,6 +76,7 @@ internal static class VoiceBridgeHosting
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<UpstreamTarget>();

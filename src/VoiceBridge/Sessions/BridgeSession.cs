@@ -33,7 +33,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     private readonly WebSocket _browser;
     private readonly UpstreamConnector _connector;
     private readonly BridgeSocketOptions _options;
-    private readonly byte[] _sessionUpdate;
+    private readonly byte[][] _initialUpstreamFrames;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _sessionCts;
@@ -48,42 +48,37 @@ internal sealed class BridgeSession : IAsyncDisposable
     private SessionOutcome? _outcome;
     private int _state;
 
-    public BridgeSession(
-        string id,
-        string clientAddress,
-        bool binaryAudio,
-        WebSocket browser,
-        UpstreamConnector connector,
-        BridgeSocketOptions options,
-        byte[] sessionUpdate,
-        TimeProvider timeProvider,
-        ILogger logger,
-        CancellationToken requestAborted)
+    public BridgeSession(SessionServices services, SessionStart start, WebSocket browser, CancellationToken requestAborted)
     {
-        Id = id;
-        ClientAddress = clientAddress;
-        BinaryAudio = binaryAudio;
+        Id = start.Id;
+        ClientAddress = start.ClientAddress;
+        Subject = start.Subject;
+        BinaryAudio = start.BinaryAudio;
         _browser = browser;
-        _connector = connector;
-        _options = options;
-        _sessionUpdate = sessionUpdate;
-        _timeProvider = timeProvider;
-        _logger = logger;
-        StartedAt = timeProvider.GetUtcNow();
-        _startedTimestamp = timeProvider.GetTimestamp();
+        _connector = services.Connector;
+        _options = services.SocketOptions;
+        _initialUpstreamFrames = start.TokenSessionUpdate is null ? [services.SessionUpdate] : [services.SessionUpdate, start.TokenSessionUpdate];
+        _timeProvider = services.TimeProvider;
+        _logger = services.Logger;
+        StartedAt = _timeProvider.GetUtcNow();
+        _startedTimestamp = _timeProvider.GetTimestamp();
         _lastBrowserActivity = _startedTimestamp;
+
         // The session token aborts socket I/O only at the very end; a browser whose connection drops is an
         // outcome like any other, so that the upstream still gets a clean close.
         _sessionCts = new CancellationTokenSource();
         _connectCts = CancellationTokenSource.CreateLinkedTokenSource(_sessionCts.Token);
         _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).EndBrowserGone(), this);
-        _toBrowser = new OutboundQueue(options.QueueCapacity);
-        _toUpstream = new OutboundQueue(options.QueueCapacity);
+        _toBrowser = new OutboundQueue(_options.QueueCapacity);
+        _toUpstream = new OutboundQueue(_options.QueueCapacity);
     }
 
     public string Id { get; }
 
     public string ClientAddress { get; }
+
+    /// <summary>The end user from the token's <c>sub</c>, when tokens are in use.</summary>
+    public string? Subject { get; }
 
     public bool BinaryAudio { get; }
 
@@ -107,7 +102,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     {
         try
         {
-            var browserSend = SendLoopAsync(_browser, _toBrowser, SessionSide.Browser, firstFrame: null);
+            var browserSend = SendLoopAsync(_browser, _toBrowser, SessionSide.Browser, initialFrames: []);
             var browserReceive = ReceiveFromBrowserAsync();
             var upstream = RunUpstreamAsync();
             var all = Task.WhenAll(browserSend, browserReceive, upstream);
@@ -290,8 +285,9 @@ internal sealed class BridgeSession : IAsyncDisposable
         _upstream = upstream;
         Interlocked.CompareExchange(ref _state, (int)SessionState.Open, (int)SessionState.Connecting);
 
-        // The server-owned session.update is always the first upstream frame; browser frames queued meanwhile follow in order.
-        var send = SendLoopAsync(upstream, _toUpstream, SessionSide.Upstream, _sessionUpdate);
+        // The server-owned session.update is always the first upstream frame (then the token's session claim, if any);
+        // browser frames queued meanwhile follow in order.
+        var send = SendLoopAsync(upstream, _toUpstream, SessionSide.Upstream, _initialUpstreamFrames);
         var receive = ReceiveFromUpstreamAsync(upstream);
         await Task.WhenAll(send, receive).ConfigureAwait(false);
     }
@@ -413,14 +409,19 @@ internal sealed class BridgeSession : IAsyncDisposable
     }
 
     /// <summary>The only code that sends on a socket: frames in queue order, then the socket's close.</summary>
-    private async Task SendLoopAsync(WebSocket socket, OutboundQueue queue, SessionSide side, byte[]? firstFrame)
+    private async Task SendLoopAsync(WebSocket socket, OutboundQueue queue, SessionSide side, byte[][] initialFrames)
     {
         var token = _sessionCts.Token;
         try
         {
-            if (firstFrame is not null && !queue.IsClosing)
+            foreach (var frame in initialFrames)
             {
-                await socket.SendAsync(firstFrame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                if (queue.IsClosing)
+                {
+                    break;
+                }
+
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
             }
 
             var reader = queue.Reader;

@@ -5,16 +5,10 @@ using VoiceBridge.Realtime;
 
 namespace VoiceBridge.Sessions;
 
-/// <summary>Creates sessions with what they share: the connector, the socket limits and the cached session.update.</summary>
-internal sealed class SessionFactory
+/// <summary>What every session shares: the connector, the socket limits, the cached session.update, the clock.</summary>
+internal sealed class SessionServices
 {
-    private readonly UpstreamConnector _connector;
-    private readonly BridgeSocketOptions _socketOptions;
-    private readonly byte[] _sessionUpdate;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger<BridgeSession> _logger;
-
-    public SessionFactory(
+    public SessionServices(
         UpstreamConnector connector,
         IOptions<BridgeSocketOptions> socketOptions,
         IOptions<RealtimeSessionOptions> sessionOptions,
@@ -22,18 +16,40 @@ internal sealed class SessionFactory
         TimeProvider timeProvider,
         ILogger<BridgeSession> logger)
     {
-        _connector = connector;
-        _socketOptions = socketOptions.Value;
-        _sessionUpdate = SessionUpdateBuilder.Build(sessionOptions.Value, upstreamOptions.Value.SessionShape);
-        _timeProvider = timeProvider;
-        _logger = logger;
+        Connector = connector;
+        SocketOptions = socketOptions.Value;
+        SessionUpdate = SessionUpdateBuilder.Build(sessionOptions.Value, upstreamOptions.Value.SessionShape);
+        TimeProvider = timeProvider;
+        Logger = logger;
     }
 
-    public BridgeSession Create(WebSocket browser, string clientAddress, bool binaryAudio, CancellationToken requestAborted) =>
-        new(NewId(), clientAddress, binaryAudio, browser, _connector, _socketOptions, _sessionUpdate, _timeProvider, _logger, requestAborted);
+    public UpstreamConnector Connector { get; }
 
-    /// <summary>An opaque id for logs and, later, the admin API; not a secret.</summary>
-    private static string NewId()
+    public BridgeSocketOptions SocketOptions { get; }
+
+    /// <summary>The server-owned first upstream frame, built once.</summary>
+    public byte[] SessionUpdate { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public ILogger Logger { get; }
+}
+
+/// <summary>Creates sessions over the shared <see cref="SessionServices"/>.</summary>
+internal sealed class SessionFactory
+{
+    private readonly SessionServices _services;
+
+    public SessionFactory(SessionServices services)
+    {
+        _services = services;
+    }
+
+    public BridgeSession Create(WebSocket browser, SessionStart start, CancellationToken requestAborted) =>
+        new(_services, start, browser, requestAborted);
+
+    /// <summary>An opaque id for logs and the admin API; not a secret.</summary>
+    public static string NewId()
     {
         const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
         return string.Create(19, 0, static (span, _) =>

@@ -72,7 +72,8 @@ internal static class VoiceEndpoint
 
         var clientAddress = clientKey;
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
-        await using var session = factory.Create(socket, clientAddress, binaryAudio, context.RequestAborted);
+        var start = new SessionStart(SessionFactory.NewId(), clientAddress, Subject: null, binaryAudio, TokenSessionUpdate: null);
+        await using var session = factory.Create(socket, start, context.RequestAborted);
         using (logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.Id }))
         {
             registry.Add(session);
