@@ -32,6 +32,11 @@ internal static class SessionFieldPaths
     public static FrozenDictionary<string, string> GaToBeta { get; } =
         BetaToGa.ToFrozenDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
 
+    /// <summary>For options validation: true when <see cref="Split"/> accepts <paramref name="path"/>.</summary>
+    public static bool IsValidPath(string? path) =>
+        !string.IsNullOrWhiteSpace(path)
+        && path.Trim().Split('.').All(segment => segment.Length > 0 && segment.Trim().Length == segment.Length);
+
     /// <summary>
     /// Splits a configured path into its segments, trimming whitespace around the whole path.
     /// </summary>
@@ -39,12 +44,11 @@ internal static class SessionFieldPaths
     public static string[] Split(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var segments = path.Trim().Split('.');
-        if (segments.Any(segment => segment.Length == 0 || segment.Trim().Length != segment.Length))
+        if (!IsValidPath(path))
         {
             throw new ArgumentException($"'{path}' is not a dotted session field path such as 'audio.output.voice'.", nameof(path));
         }
 
-        return segments;
+        return path.Trim().Split('.');
     }
 }
