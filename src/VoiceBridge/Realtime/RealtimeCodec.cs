@@ -33,46 +33,7 @@ internal static class RealtimeCodec
     /// A duplicated top-level <c>type</c> is refused: parsers disagree on which one wins (first or
     /// last), and a frame whose meaning depends on the parser must not be forwarded.
     /// </remarks>
-    public static bool IsValidClientEvent(ReadOnlySpan<byte> utf8Json)
-    {
-        if (utf8Json.IsEmpty)
-        {
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(utf8Json);
-        var typeCount = 0;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName
-                    && reader.CurrentDepth == 1
-                    && reader.ValueTextEquals(TypeName))
-                {
-                    // The reader guarantees a value token follows a property name (or throws).
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.String || ++typeCount > 1)
-                    {
-                        return false;
-                    }
-                }
-            }
-
-            // Read() returning false with isFinalBlock means the root closed and nothing but
-            // whitespace follows; trailing content throws instead.
-            return typeCount == 1;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
+    public static bool IsValidClientEvent(ReadOnlySpan<byte> utf8Json) => ClientEventInspector.Inspect(utf8Json).IsValid;
 
     /// <summary>
     /// Finds the top-level <c>type</c> string of an upstream frame and stops there; the rest of the
