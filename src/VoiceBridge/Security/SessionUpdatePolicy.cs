@@ -40,13 +40,20 @@ internal sealed class SessionUpdatePolicy
     private static readonly SessionFieldNode TypeNode = SessionFieldNode.CreateRoot([SessionFieldPaths.Type]).Children[0];
 
     private readonly SessionFieldNode _root;
+    private readonly byte[] _container;
     private readonly BetaField[] _betaFields;
 
     /// <param name="allowedPaths">Dotted GA paths under <c>session</c>; blank entries are ignored.</param>
     /// <param name="shape">The shape browsers' updates use (the upstream's shape). Token claims are always GA.</param>
+    /// <param name="container">
+    /// The top-level member judged by <see cref="Apply"/>: <c>session</c> for <c>session.update</c>, or
+    /// <c>response</c> for <c>response.create</c>, whose per-response overrides use the same field names.
+    /// </param>
     /// <exception cref="ArgumentException">A path has an empty segment, or the shape is unknown.</exception>
-    public SessionUpdatePolicy(IEnumerable<string> allowedPaths, SessionShape shape)
+    public SessionUpdatePolicy(IEnumerable<string> allowedPaths, SessionShape shape, string container = "session")
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(container);
+        _container = Encoding.UTF8.GetBytes(container);
         ArgumentNullException.ThrowIfNull(allowedPaths);
         if (shape is not (SessionShape.GA or SessionShape.Beta))
         {
@@ -110,7 +117,7 @@ internal sealed class SessionUpdatePolicy
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var nameStart = (int)reader.TokenStartIndex;
-                var isSession = reader.ValueTextEquals("session"u8);
+                var isSession = reader.ValueTextEquals(_container);
                 reader.Read();
                 output.Separator(ref first);
                 if (isSession && reader.TokenType == JsonTokenType.StartObject)
