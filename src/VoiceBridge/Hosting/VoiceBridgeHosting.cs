@@ -4,6 +4,7 @@ using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Realtime;
 using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Security;
 using VoiceBridge.Sessions;
 
 namespace VoiceBridge.Hosting;
@@ -83,6 +84,7 @@ internal static class VoiceBridgeHosting
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        services.AddVoiceBridgeSecurity();
         return builder;
     }
 
@@ -94,6 +96,8 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -127,6 +131,7 @@ internal static class VoiceBridgeHosting
 
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
         app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync);
+        app.MapClientSecrets();
         return app;
     }
 
