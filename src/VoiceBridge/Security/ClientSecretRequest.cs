@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace VoiceBridge.Security;
 
@@ -55,6 +56,13 @@ internal sealed class ClientSecretRequest
         {
             request = new ClientSecretRequest(seconds, null, null);
             return true;
+        }
+
+        // The reader does not check UTF-8 inside strings it is not asked to decode; the session is written back out.
+        if (!Utf8.IsValid(body.Span))
+        {
+            error = (AuthErrorCodes.InvalidJson, "The body is not valid UTF-8 JSON.");
+            return false;
         }
 
         JsonDocument document;

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace VoiceBridge.Security;
 
@@ -155,7 +156,13 @@ internal static class JwtHs256
             return TokenValidationResult.Fail(TokenFailure.SignatureInvalid);
         }
 
-        // From here on the bytes are the signer's: the claims may be read.
+        // From here on the bytes are the signer's: the claims may be read. The reader does not check UTF-8 inside
+        // strings it is not asked to decode, and a claim handed on (session) must be text that can be re-read.
+        if (!Utf8.IsValid(payloadBytes))
+        {
+            return TokenValidationResult.Fail(TokenFailure.PayloadInvalid);
+        }
+
         JsonDocument payload;
         try
         {
@@ -176,6 +183,11 @@ internal static class JwtHs256
 
     private static TokenFailure CheckHeader(byte[] headerBytes)
     {
+        if (!Utf8.IsValid(headerBytes))
+        {
+            return TokenFailure.HeaderInvalid;
+        }
+
         JsonDocument header;
         try
         {
@@ -405,7 +417,28 @@ internal static class JwtHs256
             }
         }
 
+        // A last group of 2 characters carries 8 bits in 12, of 3 characters 16 in 18: the rest must be zero.
+        var unusedBits = (segment.Length % 4) switch
+        {
+            2 => 0b1111,
+            3 => 0b11,
+            _ => 0,
+        };
+        if ((ValueOf(segment[^1]) & unusedBits) != 0)
+        {
+            return false;
+        }
+
         bytes = Base64Url.DecodeFromChars(segment);
-        return Base64Url.EncodeToString(bytes).AsSpan().SequenceEqual(segment);
+        return true;
     }
+
+    private static int ValueOf(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        _ => 63,
+    };
 }
