@@ -5,6 +5,7 @@ using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Security;
 using VoiceBridge.Sessions;
 
 namespace VoiceBridge.Hosting;
@@ -86,6 +87,7 @@ internal static class VoiceBridgeHosting
         services.AddHostedService<SessionDrainService>();
         services.AddVoiceBridgeLimits();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        services.AddVoiceBridgeSecurity();
         return builder;
     }
 
@@ -98,6 +100,8 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -141,6 +145,7 @@ internal static class VoiceBridgeHosting
 
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
         app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
+        app.MapClientSecrets();
         return app;
     }
 

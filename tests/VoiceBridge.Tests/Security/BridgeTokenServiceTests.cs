@@ -1,0 +1,151 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using VoiceBridge.Configuration;
+using VoiceBridge.Security;
+
+namespace VoiceBridge.Tests.Security;
+
+/// <summary>The configured token service on a hand-set clock: lifetime and skew boundaries, minting.</summary>
+public sealed class BridgeTokenServiceTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static BridgeTokenService Service(ManualTimeProvider clock, Action<AuthOptions>? configure = null, RealtimeSessionOptions? session = null)
+    {
+        var auth = new AuthOptions { Mode = AuthMode.Token, SigningKey = HandJwt.KeyBase64 };
+        configure?.Invoke(auth);
+        return new BridgeTokenService(Options.Create(auth), Options.Create(session ?? new RealtimeSessionOptions()), clock);
+    }
+
+    [Fact]
+    public void Validate_AsTheClockPassesExpPlusSkew_FlipsToExpired()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock, o => o.ClockSkew = TimeSpan.FromSeconds(10));
+        var token = HandJwt.Sign($$"""{"exp":{{Start.AddMinutes(5).ToUnixTimeSeconds()}}}""");
+
+        clock.Now = Start.AddMinutes(5).AddSeconds(10);
+        Assert.True(service.Validate(token).IsValid);
+
+        clock.Now = clock.Now.AddMilliseconds(1);
+        Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
+    }
+
+    [Fact]
+    public void Validate_ZeroSkew_ExpiresExactlyAtExp()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock, o => o.ClockSkew = TimeSpan.Zero);
+        var token = HandJwt.Sign($$"""{"exp":{{Start.ToUnixTimeSeconds()}}}""");
+
+        Assert.True(service.Validate(token).IsValid);
+        clock.Now = Start.AddMilliseconds(1);
+        Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
+    }
+
+    [Fact]
+    public void Validate_AsTheClockReachesNbfMinusSkew_FlipsToValid()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock);
+        var nbf = Start.AddMinutes(2);
+        var token = HandJwt.Sign($$"""{"nbf":{{nbf.ToUnixTimeSeconds()}},"exp":{{nbf.AddMinutes(5).ToUnixTimeSeconds()}}}""");
+
+        clock.Now = nbf.AddSeconds(-30).AddMilliseconds(-1);
+        Assert.Equal(TokenFailure.NotYetValid, service.Validate(token).Failure);
+
+        clock.Now = nbf.AddSeconds(-30);
+        Assert.True(service.Validate(token).IsValid);
+    }
+
+    [Fact]
+    public void Validate_ConfiguredMaxLifetime_BoundsExpFromNow()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock, o =>
+        {
+            o.MaxTokenLifetime = TimeSpan.FromHours(1);
+            o.ClockSkew = TimeSpan.Zero;
+        });
+        var token = HandJwt.Sign($$"""{"exp":{{Start.AddHours(1).ToUnixTimeSeconds()}}}""");
+
+        Assert.True(service.Validate(token).IsValid);
+        clock.Now = Start.AddMilliseconds(-1);
+        Assert.Equal(TokenFailure.LifetimeTooLong, service.Validate(token).Failure);
+    }
+
+    [Fact]
+    public void Validate_ConfiguredIssuerAndAudience_AreEnforced()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock, o =>
+        {
+            o.Issuer = "https://backend.example";
+            o.Audience = "voicebridge";
+        });
+        var exp = Start.AddMinutes(1).ToUnixTimeSeconds();
+
+        Assert.True(service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example","aud":"voicebridge"}""")).IsValid);
+        Assert.Equal(TokenFailure.IssuerMismatch, service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"aud":"voicebridge"}""")).Failure);
+        Assert.Equal(TokenFailure.AudienceMismatch, service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example"}""")).Failure);
+    }
+
+    [Fact]
+    public void Validate_ConfiguredTokenMayUpdate_IsThePolicy()
+    {
+        var clock = new ManualTimeProvider(Start);
+        var service = Service(clock, session: new RealtimeSessionOptions { TokenMayUpdate = ["audio.output.speed"] });
+        var exp = Start.AddMinutes(1).ToUnixTimeSeconds();
+
+        Assert.True(service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"session":""" + """{"audio":{"output":{"speed":1.2}}}}""")).IsValid);
+        Assert.Equal(TokenFailure.SessionFieldNotAllowed, service.Validate(HandJwt.Sign($$$"""{"exp":{{{exp}}},"session":{"instructions":"x"}}""")).Failure);
+    }
+
+    [Fact]
+    public void Mint_WholeSecondsFromNow_ValidatesUntilExpiry()
+    {
+        var clock = new ManualTimeProvider(Start.AddMilliseconds(700));
+        var service = Service(clock, o =>
+        {
+            o.Issuer = "iss";
+            o.Audience = "aud";
+            o.ClockSkew = TimeSpan.Zero;
+        });
+        using var session = JsonDocument.Parse("""{"instructions":"Speak French."}""");
+
+        var minted = service.Mint("user-4", 600, session.RootElement);
+
+        Assert.Equal(Start.AddSeconds(600), minted.ExpiresAt);
+        var result = service.Validate(minted.Value);
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal("user-4", result.Subject);
+        Assert.Equal("Speak French.", result.Session!.Value.GetProperty("instructions").GetString());
+        Assert.DoesNotContain(minted.Value, minted.ToString(), StringComparison.Ordinal);
+
+        clock.Now = Start.AddSeconds(600).AddMilliseconds(1);
+        Assert.Equal(TokenFailure.Expired, service.Validate(minted.Value).Failure);
+    }
+
+    [Fact]
+    public void Mint_AtTheMaximumLifetime_StillValidates()
+    {
+        var clock = new ManualTimeProvider(Start.AddMilliseconds(999));
+        var service = Service(clock, o =>
+        {
+            o.MaxTokenLifetime = TimeSpan.FromSeconds(90);
+            o.ClockSkew = TimeSpan.Zero;
+        });
+
+        Assert.True(service.Validate(service.Mint(null, 90, null).Value).IsValid);
+    }
+
+    [Fact]
+    public void NoSigningKey_CannotMintOrValidate()
+    {
+        var service = new BridgeTokenService(Options.Create(new AuthOptions()), Options.Create(new RealtimeSessionOptions()), new ManualTimeProvider(Start));
+
+        Assert.False(service.HasSigningKey);
+        Assert.Throws<InvalidOperationException>(() => service.Mint(null, 60, null));
+        Assert.Throws<InvalidOperationException>(() => service.Validate("a.b.c"));
+    }
+}
