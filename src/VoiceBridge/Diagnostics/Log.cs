@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Warning, "No API key is configured and the environment is Development: using the built-in realtime simulator (no network, no cost). Set VoiceBridge:Upstream:ApiKey or OPENAI_API_KEY to reach the real service.")]
     public static partial void SimulatorFallback(ILogger logger);
 
-    [LoggerMessage(10, LogLevel.Information, "Session {SessionId} opened from {ClientAddress} (subprotocol {SubProtocol}, binary audio {BinaryAudio})")]
-    public static partial void SessionOpened(ILogger logger, string sessionId, string clientAddress, string subProtocol, bool binaryAudio);
+    [LoggerMessage(10, LogLevel.Information, "Session {SessionId} opened from {ClientAddress} for subject {Subject} (subprotocol {SubProtocol}, binary audio {BinaryAudio})")]
+    public static partial void SessionOpened(ILogger logger, string sessionId, string clientAddress, string subject, string subProtocol, bool binaryAudio);
 
     [LoggerMessage(11, LogLevel.Information, "Session {SessionId} closed after {DurationSeconds:0.000} s: {EndedBy} ended first ({Reason}), browser close {CloseCode}; from browser {FramesIn} frames / {BytesIn} bytes, to browser {FramesOut} frames / {BytesOut} bytes, from upstream {UpstreamFrames} frames; client {ClientAddress}")]
     public static partial void SessionClosed(ILogger logger, string sessionId, double durationSeconds, string endedBy, string reason, int closeCode, long framesIn, long bytesIn, long framesOut, long bytesOut, long upstreamFrames, string clientAddress);

@@ -16,6 +16,8 @@ internal static class RealtimeEventTypes
 
     public static ReadOnlySpan<byte> Error => "error"u8;
 
+    public static ReadOnlySpan<byte> ResponseCreate => "response.create"u8;
+
     /// <summary>True for either spelling of the audio delta event (exact, case-sensitive match).</summary>
     public static bool IsAudioDelta(ReadOnlySpan<byte> type) =>
         type.SequenceEqual(OutputAudioDelta) || type.SequenceEqual(BetaAudioDelta);

@@ -6,7 +6,9 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
+using VoiceBridge.Security;
 using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
@@ -31,6 +33,8 @@ internal sealed class BridgeSession : IAsyncDisposable
     public const int UpstreamMaxMessageBytes = 16 * 1024 * 1024;
 
     private readonly WebSocket _browser;
+    private readonly SessionServices _services;
+    private readonly AudioRateBucket _audioBucket;
     private readonly UpstreamConnector _connector;
     private readonly BridgeSocketOptions _options;
     private readonly byte[][] _initialUpstreamFrames;
@@ -55,6 +59,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         Subject = start.Subject;
         BinaryAudio = start.BinaryAudio;
         _browser = browser;
+        _services = services;
+        _audioBucket = new AudioRateBucket(services.Limits, services.TimeProvider);
         _connector = services.Connector;
         _options = services.SocketOptions;
         _initialUpstreamFrames = start.TokenSessionUpdate is null ? [services.SessionUpdate] : [services.SessionUpdate, start.TokenSessionUpdate];
@@ -213,42 +219,139 @@ internal sealed class BridgeSession : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ForwardFromBrowserAsync(InboundMessage message, CancellationToken token)
     {
-        OutboundFrame frame;
-        if (message.Kind == InboundKind.Text)
+        var (forward, error, errorMessage) = message.Kind == InboundKind.Text ? CheckClientEvent(message) : CheckAudioFrame(message);
+        if (forward is { } frame)
         {
-            if (!RealtimeCodec.IsValidClientEvent(message.Span))
+            try
             {
-                message.Release();
-                await SendErrorToBrowserAsync(BridgeErrors.InvalidEvent).ConfigureAwait(false);
-                return;
+                // A full upstream queue waits here, which stops reading the browser: backpressure onto its TCP.
+                await _toUpstream.EnqueueAsync(frame, token).ConfigureAwait(false);
             }
-
-            frame = OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length);
+            catch (ChannelClosedException)
+            {
+                frame.Release();
+            }
         }
-        else
-        {
-            if (message.Length == 0 || message.Length % 2 != 0)
-            {
-                message.Release();
-                await SendErrorToBrowserAsync(BridgeErrors.InvalidAudioFrame).ConfigureAwait(false);
-                return;
-            }
 
-            var append = ArrayPool<byte>.Shared.Rent(RealtimeCodec.GetAppendEventLength(message.Length));
-            var written = RealtimeCodec.WriteAppendEvent(message.Span, append);
+        if (error is not null)
+        {
+            await SendErrorToBrowserAsync(error, errorMessage).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The browser's text event against the server's rules: a JSON object with a string type (one pass), an allowed
+    /// type, no system items, audio within the rate, and session or response fields only where the browser may set
+    /// them. Returns what to forward (if anything) and the error to tell the browser (if any); owns <paramref name="message"/>.
+    /// </summary>
+    private (OutboundFrame? Forward, string? Error, string? ErrorMessage) CheckClientEvent(InboundMessage message)
+    {
+        var span = message.Span;
+        var inspection = ClientEventInspector.Inspect(span);
+        if (!inspection.IsValid)
+        {
             message.Release();
-            frame = OutboundFrame.Rented(FrameKind.Text, append, written);
+            return (null, BridgeErrors.InvalidEvent, null);
         }
 
-        try
+        if (!_services.AllowedEvents.AllowsAny && !_services.AllowedEvents.Contains(span, inspection))
         {
-            // A full upstream queue waits here, which stops reading the browser: backpressure onto its TCP.
-            await _toUpstream.EnqueueAsync(frame, token).ConfigureAwait(false);
+            message.Release();
+            return (null, BridgeErrors.UnknownEvent, null);
         }
-        catch (ChannelClosedException)
+
+        switch (inspection.Kind)
         {
-            frame.Release();
+            case ClientEventKind.InputAudioBufferAppend when !TryConsumeAudio(inspection.AudioByteCount, out var report):
+                message.Release();
+                return (null, report ? BridgeErrors.AudioRateExceeded : null, null);
+
+            case ClientEventKind.ConversationItemCreate when inspection.HasSystemRole && !_services.AllowSystemItems:
+                message.Release();
+                return (null, BridgeErrors.SystemItemLocked, null);
+
+            case ClientEventKind.SessionUpdate:
+                return ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty);
+
+            case ClientEventKind.Other when inspection.TypeEquals(span, RealtimeEventTypes.ResponseCreate):
+                if (!_services.AllowSystemItems && ResponseGuard.HasSystemInput(span))
+                {
+                    message.Release();
+                    return (null, BridgeErrors.SystemItemLocked, null);
+                }
+
+                return ApplyFieldPolicy(message, _services.ResponsePolicy, prefix: "response.");
         }
+
+        return (OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length), null, null);
+    }
+
+    /// <summary>A binary frame is PCM16: non-empty, even, and within the audio rate. It becomes an append event.</summary>
+    private (OutboundFrame? Forward, string? Error, string? ErrorMessage) CheckAudioFrame(InboundMessage message)
+    {
+        if (!RealtimeCodec.IsValidAudioFrameLength(message.Length))
+        {
+            message.Release();
+            return (null, BridgeErrors.InvalidAudioFrame, null);
+        }
+
+        if (!TryConsumeAudio(message.Length, out var report))
+        {
+            message.Release();
+            return (null, report ? BridgeErrors.AudioRateExceeded : null, null);
+        }
+
+        var append = ArrayPool<byte>.Shared.Rent(RealtimeCodec.GetAppendEventLength(message.Length));
+        var written = RealtimeCodec.WriteAppendEvent(message.Span, append);
+        message.Release();
+        return (OutboundFrame.Rented(FrameKind.Text, append, written), null, null);
+    }
+
+    /// <summary>Takes audio from the session's bucket; when refused, says whether this refusal should be reported (at most once a second).</summary>
+    private bool TryConsumeAudio(int pcmBytes, out bool report)
+    {
+        if (_audioBucket.TryConsume(pcmBytes))
+        {
+            report = false;
+            return true;
+        }
+
+        report = _audioBucket.ShouldReport();
+        return false;
+    }
+
+    /// <summary>Removes the fields the browser may not set; forwards the rest (byte-for-byte when nothing was removed).</summary>
+    private static (OutboundFrame? Forward, string? Error, string? ErrorMessage) ApplyFieldPolicy(InboundMessage message, SessionUpdatePolicy policy, string prefix)
+    {
+        var rewritten = new ArrayBufferWriter<byte>(message.Length);
+        var outcome = policy.Apply(message.Span, rewritten, out var removed);
+        switch (outcome)
+        {
+            case SessionUpdateOutcome.Unchanged:
+                return (OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length), null, null);
+
+            case SessionUpdateOutcome.Rewritten:
+                message.Release();
+                var buffer = ArrayPool<byte>.Shared.Rent(rewritten.WrittenCount);
+                rewritten.WrittenSpan.CopyTo(buffer);
+                return (OutboundFrame.Rented(FrameKind.Text, buffer, rewritten.WrittenCount), BridgeErrors.SessionFieldLocked, LockedFieldsMessage(removed, prefix));
+
+            case SessionUpdateOutcome.NothingLeft:
+                message.Release();
+                return (null, BridgeErrors.SessionFieldLocked, LockedFieldsMessage(removed, prefix) + " Nothing else was left, so the event was not forwarded.");
+
+            default:
+                message.Release();
+                return (null, BridgeErrors.InvalidEvent, null);
+        }
+    }
+
+    private static string LockedFieldsMessage(IReadOnlyList<string> removed, string prefix)
+    {
+        const int MaxNames = 10;
+        var names = removed.Take(MaxNames).Select(name => prefix + (name.Length > 64 ? name[..64] + "…" : name));
+        var more = removed.Count > MaxNames ? $" and {removed.Count - MaxNames} more" : string.Empty;
+        return $"These fields are set by the server and were removed: {string.Join(", ", names)}{more}.";
     }
 
     private async Task RunUpstreamAsync()
@@ -402,9 +505,9 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
     }
 
-    private async ValueTask SendErrorToBrowserAsync(string code)
+    private async ValueTask SendErrorToBrowserAsync(string code, string? message = null)
     {
-        var buffer = BridgeErrors.Rent(code, BridgeErrors.DefaultMessage(code), out var length);
+        var buffer = BridgeErrors.Rent(code, message ?? BridgeErrors.DefaultMessage(code), out var length);
         await EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, length)).ConfigureAwait(false);
     }
 

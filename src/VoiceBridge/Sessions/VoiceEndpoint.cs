@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
+using VoiceBridge.Security;
 
 namespace VoiceBridge.Sessions;
 
@@ -22,7 +23,9 @@ internal static class VoiceEndpoint
         SessionFactory factory,
         SessionRegistry registry,
         OriginPolicy origins,
+        VoiceAuthorizer authorizer,
         SessionAdmission admission,
+        SessionServices services,
         ILogger<SessionRegistry> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -49,13 +52,36 @@ internal static class VoiceEndpoint
             return Error(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open voice sessions.");
         }
 
-        var clientKey = ClientAddress(context);
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var subProtocol = requested.Contains(RealtimeSubProtocol) ? RealtimeSubProtocol : null;
+        if (subProtocol is null && requested.Count > 0)
+        {
+            // Browsers fail a handshake whose answer selects none of the offered values, and the only other values a
+            // realtime client offers carry secrets, which are never echoed: ask for the one value the bridge can select.
+            return Error(StatusCodes.Status400BadRequest, "subprotocol_required", "Offer the 'realtime' subprotocol next to any other.");
+        }
+
+        var auth = authorizer.Authorize(context);
+        if (!auth.Succeeded)
+        {
+            return auth.ToErrorResult(context);
+        }
+
+        byte[]? tokenSessionUpdate = null;
+        if (auth.Session is { } claim)
+        {
+            tokenSessionUpdate = services.TokenPolicy.BuildTokenSessionUpdate(claim);
+        }
+
+        // Per-user limits follow the token's subject; without tokens, the client address.
+        var clientAddress = ClientAddress(context);
+        var clientKey = auth.Subject is { } subject ? "sub:" + subject : "ip:" + clientAddress;
         var admitted = admission.TryAdmit(clientKey);
         if (admitted.Verdict != AdmissionVerdict.Admitted)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
             var full = admitted.Verdict == AdmissionVerdict.ServerFull;
-            Log.Refused(logger, full ? "server_busy" : "too_many_sessions", clientKey);
+            Log.Refused(logger, full ? "server_busy" : "too_many_sessions", clientAddress);
             return full
                 ? Error(StatusCodes.Status503ServiceUnavailable, "server_busy", "The bridge is at its session limit; retry shortly.")
                 : Error(StatusCodes.Status429TooManyRequests, "too_many_sessions", "Too many simultaneous sessions for this client.");
@@ -63,21 +89,19 @@ internal static class VoiceEndpoint
 
         using var lease = admitted.Lease;
 
-        var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(RealtimeSubProtocol) ? RealtimeSubProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = subProtocol,
             DangerousEnableCompression = false,
         }).ConfigureAwait(false);
 
-        var clientAddress = clientKey;
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
-        var start = new SessionStart(SessionFactory.NewId(), clientAddress, Subject: null, binaryAudio, TokenSessionUpdate: null);
+        var start = new SessionStart(SessionFactory.NewId(), clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate);
         await using var session = factory.Create(socket, start, context.RequestAborted);
         using (logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.Id }))
         {
             registry.Add(session);
-            Log.SessionOpened(logger, session.Id, clientAddress, subProtocol ?? "none", binaryAudio);
+            Log.SessionOpened(logger, session.Id, clientAddress, auth.Subject ?? "-", subProtocol ?? "none", binaryAudio);
             SessionOutcome? outcome = null;
             try
             {
