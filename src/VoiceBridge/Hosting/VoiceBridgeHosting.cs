@@ -82,6 +82,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SimulatorHost>();
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
+        services.AddVoiceBridgeMetrics();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         return builder;
     }
@@ -94,6 +95,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -123,6 +125,7 @@ internal static class VoiceBridgeHosting
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseWebSockets();
         app.MapHealthEndpoints();
+        app.MapMetrics();
         app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync);
 
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
