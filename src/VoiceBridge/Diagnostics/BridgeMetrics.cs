@@ -158,6 +158,27 @@ internal sealed class BridgeMetrics
         AddTokens(OutputOtherTokens, usage.OutputTokens - usage.OutputTextTokens - usage.OutputAudioTokens);
     }
 
+    /// <summary>
+    /// Adds 0 to every series of a fixed label set, so a fresh process exposes them at 0 (rates and absent-series
+    /// alerts work from the first scrape) instead of letting them appear on first use. Called by the collector
+    /// once it listens; codes and outcomes are open sets and appear when first recorded.
+    /// </summary>
+    public void PublishKnownSeries()
+    {
+        foreach (var direction in (ReadOnlySpan<KeyValuePair<string, object?>>)[Inbound, Outbound])
+        {
+            _frames.Add(0, direction, TextKind);
+            _frames.Add(0, direction, BinaryKind);
+            _bytes.Add(0, direction);
+            _queueFullWaits.Add(0, direction);
+        }
+
+        foreach (var kind in (ReadOnlySpan<KeyValuePair<string, object?>>)[InputTextTokens, InputAudioTokens, InputCachedTokens, OutputTextTokens, OutputAudioTokens])
+        {
+            _tokens.Add(0, kind);
+        }
+    }
+
     private static KeyValuePair<string, object?> Tag(FrameDirection direction) => direction == FrameDirection.Inbound ? Inbound : Outbound;
 
     private static InstrumentAdvice<double> Advice(double[] boundaries) => new() { HistogramBucketBoundaries = boundaries };

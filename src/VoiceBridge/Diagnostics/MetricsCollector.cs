@@ -56,6 +56,7 @@ internal sealed class MetricsCollector : IHostedService, IDisposable
         }
 
         _listener.Start();
+        _metrics.PublishKnownSeries();
     }
 
     /// <summary>Reads the observable instruments and returns every family, in a stable order.</summary>

@@ -99,7 +99,7 @@ public sealed class BridgeMetricsTests
         Assert.Equal(2, exposition.Value("voicebridge_errors_total", ("code", "invalid_event")));
         Assert.Equal(1, exposition.Value("voicebridge_errors_total", ("code", "unknown_event")));
         Assert.Equal(1, exposition.Value("voicebridge_queue_full_waits_total", ("direction", "outbound")));
-        Assert.Equal(0, exposition.ValueOrZero("voicebridge_queue_full_waits_total", ("direction", "inbound")));
+        Assert.Equal(0, exposition.Value("voicebridge_queue_full_waits_total", ("direction", "inbound")));
     }
 
     [Fact]
@@ -205,6 +205,25 @@ public sealed class BridgeMetricsTests
     }
 
     [Fact]
+    public void FreshCollector_ExposesTheFixedLabelSetsAtZero()
+    {
+        using var harness = new MetricsHarness();
+
+        var exposition = harness.Parse();
+
+        foreach (var direction in (string[])["inbound", "outbound"])
+        {
+            Assert.Equal(0, exposition.Value("voicebridge_frames_total", ("direction", direction), ("kind", "text")));
+            Assert.Equal(0, exposition.Value("voicebridge_frames_total", ("direction", direction), ("kind", "binary")));
+            Assert.Equal(0, exposition.Value("voicebridge_bytes_total", ("direction", direction)));
+            Assert.Equal(0, exposition.Value("voicebridge_queue_full_waits_total", ("direction", direction)));
+        }
+
+        Assert.Equal(5, exposition.Samples.Count(s => s.Name == "voicebridge_tokens_total"));
+        Assert.DoesNotContain(exposition.Samples, s => s.Name == "voicebridge_errors_total");
+    }
+
+    [Fact]
     public void SessionsActive_IsTheRegistrysCount()
     {
         using var harness = new MetricsHarness();
@@ -223,7 +242,7 @@ public sealed class BridgeMetricsTests
 
         Assert.Equal(1, first.Parse().Value("voicebridge_frames_total", ("direction", "inbound"), ("kind", "text")));
         Assert.DoesNotContain(first.Parse().Samples, s => s.Name == "voicebridge_errors_total");
-        Assert.DoesNotContain(second.Parse().Samples, s => s.Name == "voicebridge_frames_total");
+        Assert.Equal(0, second.Parse().Value("voicebridge_frames_total", ("direction", "inbound"), ("kind", "text")));
     }
 
     [Fact]
