@@ -7,7 +7,7 @@ internal static class MetricsServiceCollectionExtensions
 {
     /// <summary>
     /// Options (<c>VoiceBridge:Telemetry</c>, validated at start), the <see cref="BridgeMetrics"/> instruments and
-    /// the in-process <see cref="MetricsCollector"/>, started and disposed with the host.
+    /// the in-process <see cref="MetricsCollector"/>, started and disposed with the host, and the optional OTLP push.
     /// </summary>
     public static IServiceCollection AddVoiceBridgeMetrics(this IServiceCollection services)
     {
@@ -21,6 +21,7 @@ internal static class MetricsServiceCollectionExtensions
         services.AddSingleton<BridgeMetrics>();
         services.AddSingleton<MetricsCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsCollector>());
+        services.AddHostedService<OtlpMetricsExport>();
         return services;
     }
 }

@@ -36,6 +36,22 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
             failures.Add($"{Prefix}:ForwardSampleEvery must be between 1 and {TelemetryOptions.MaxForwardSampleEvery} (got {options.ForwardSampleEvery}).");
         }
 
+        if (options.OtlpEndpoint is not null
+            && (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(otlp.UserInfo)))
+        {
+            failures.Add($"{Prefix}:OtlpEndpoint must be an absolute http:// or https:// URL without credentials, e.g. http://otel-collector:4317.");
+        }
+
+        if (!Enum.IsDefined(options.OtlpProtocol))
+        {
+            failures.Add($"{Prefix}:OtlpProtocol must be Grpc or HttpProtobuf (got {options.OtlpProtocol}).");
+        }
+
+        if (options.OtlpExportInterval < TimeSpan.FromMilliseconds(100) || options.OtlpExportInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{Prefix}:OtlpExportInterval must be between 00:00:00.100 and 01:00:00 (got {options.OtlpExportInterval}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -182,7 +182,8 @@ public sealed class MetricsEndpointTests
     [InlineData("Protected", null, "VoiceBridge:Admin:ApiKey")]
     [InlineData("Sometimes", null, "VoiceBridge:Telemetry:Metrics")]
     [InlineData("Open", "0", "VoiceBridge:Telemetry:ForwardSampleEvery")]
-    public async Task Startup_BadTelemetryConfiguration_ExitsTwoNamingTheKey(string metrics, string? sampleEvery, string key)
+    [InlineData("Open", "otel-collector:4317", "VoiceBridge:Telemetry:OtlpEndpoint")]
+    public async Task Startup_BadTelemetryConfiguration_ExitsTwoNamingTheKey(string metrics, string? other, string key)
     {
         var ct = Timeout(60);
         var environment = new Dictionary<string, string>
@@ -190,9 +191,9 @@ public sealed class MetricsEndpointTests
             ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,
             ["VoiceBridge__Telemetry__Metrics"] = metrics,
         };
-        if (sampleEvery is not null)
+        if (other is not null)
         {
-            environment["VoiceBridge__Telemetry__ForwardSampleEvery"] = sampleEvery;
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = other;
         }
 
         await using var bridge = BridgeProcess.Start("Production", environment);
@@ -225,6 +226,27 @@ public sealed class MetricsEndpointTests
         var (exitCode, output) = await Promtool.CheckMetricsAsync(scraped.Text, ct);
 
         Assert.True(exitCode == 0 && output.Trim().Length == 0, $"promtool exit {exitCode}: {output}\n{scraped.Text}");
+    }
+
+    [Fact]
+    public async Task Otlp_EndpointSet_PushesTheBridgeMetersOverHttp()
+    {
+        var ct = Timeout();
+        await using var collector = await FakeOtlpCollector.StartAsync();
+        await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"), new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Telemetry:OtlpEndpoint"] = collector.Url.ToString(),
+            ["VoiceBridge:Telemetry:OtlpProtocol"] = "HttpProtobuf",
+            ["VoiceBridge:Telemetry:OtlpExportInterval"] = "00:00:00.200",
+        });
+        _ = bridge.BaseUri;
+
+        bridge.Services.GetRequiredService<BridgeMetrics>().FrameForwarded(FrameDirection.Inbound, FrameKind.Binary, 960);
+        var export = await collector.WaitForExportContainingAsync("voicebridge.frames", ct);
+
+        Assert.Equal("/v1/metrics", export.Path);
+        Assert.Equal("application/x-protobuf", export.ContentType);
+        await collector.WaitForExportContainingAsync("dotnet.gc.collections", ct);
     }
 
     private static async Task<ScrapedMetrics> ScrapeAsync(BridgeApp bridge, CancellationToken cancellationToken)
