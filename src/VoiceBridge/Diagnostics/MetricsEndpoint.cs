@@ -30,7 +30,7 @@ internal static class MetricsEndpoint
         return app;
     }
 
-    internal static IResult Handle(HttpContext context, MetricsCollector collector, IOptions<TelemetryOptions> telemetry, IOptions<AdminOptions> admin, ILogger<MetricsCollector> logger)
+    private static IResult Handle(HttpContext context, MetricsCollector collector, IOptions<TelemetryOptions> telemetry, IOptions<AdminOptions> admin, ILogger<MetricsCollector> logger)
     {
         var started = Stopwatch.GetTimestamp();
         if (telemetry.Value.Metrics == MetricsAccess.Protected && !IsAuthorized(context.Request, admin.Value.ApiKey))
