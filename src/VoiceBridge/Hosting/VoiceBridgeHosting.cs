@@ -86,6 +86,7 @@ internal static class VoiceBridgeHosting
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
         services.AddVoiceBridgeLimits();
+        services.AddVoiceBridgeMetrics();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
         return builder;
@@ -102,6 +103,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -141,6 +143,7 @@ internal static class VoiceBridgeHosting
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapHealthEndpoints();
+        app.MapMetrics();
         app.MapGet(VoiceEndpoint.Path, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
 
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
