@@ -18,6 +18,10 @@ internal static class RealtimeEventTypes
 
     public static ReadOnlySpan<byte> ResponseCreate => "response.create"u8;
 
+    public static ReadOnlySpan<byte> ResponseDone => "response.done"u8;
+
+    public static ReadOnlySpan<byte> InputAudioBufferCommitted => "input_audio_buffer.committed"u8;
+
     /// <summary>True for either spelling of the audio delta event (exact, case-sensitive match).</summary>
     public static bool IsAudioDelta(ReadOnlySpan<byte> type) =>
         type.SequenceEqual(OutputAudioDelta) || type.SequenceEqual(BetaAudioDelta);

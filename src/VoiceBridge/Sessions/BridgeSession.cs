@@ -35,6 +35,10 @@ internal sealed class BridgeSession : IAsyncDisposable
     private readonly WebSocket _browser;
     private readonly SessionServices _services;
     private readonly AudioRateBucket _audioBucket;
+    private readonly BridgeMetrics _metrics;
+
+    /// <summary>When the caller's turn ended (committed upstream, or a browser response.create); 0 when no turn awaits its first audio.</summary>
+    private long _turnEndTimestamp;
     private readonly UpstreamConnector _connector;
     private readonly BridgeSocketOptions _options;
     private readonly byte[][] _initialUpstreamFrames;
@@ -61,6 +65,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         _browser = browser;
         _services = services;
         _audioBucket = new AudioRateBucket(services.Limits, services.TimeProvider);
+        _metrics = services.Metrics;
         _connector = services.Connector;
         _options = services.SocketOptions;
         _initialUpstreamFrames = start.TokenSessionUpdate is null ? [services.SessionUpdate] : [services.SessionUpdate, start.TokenSessionUpdate];
@@ -201,7 +206,7 @@ internal sealed class BridgeSession : IAsyncDisposable
                 Volatile.Write(ref _lastBrowserActivity, _timeProvider.GetTimestamp());
                 Statistics.FramesIn++;
                 Statistics.BytesIn += message.Length;
-                await ForwardFromBrowserAsync(message, token).ConfigureAwait(false);
+                await ForwardFromBrowserAsync(message, _metrics.StartForwardSample(), token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (IsSocketEnd(e))
@@ -217,15 +222,24 @@ internal sealed class BridgeSession : IAsyncDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardFromBrowserAsync(InboundMessage message, CancellationToken token)
+    private async ValueTask ForwardFromBrowserAsync(InboundMessage message, long sampleStart, CancellationToken token)
     {
+        var receivedKind = message.Kind == InboundKind.Text ? FrameKind.Text : FrameKind.Binary;
+        var receivedBytes = message.Length;
         var (forward, error, errorMessage) = message.Kind == InboundKind.Text ? CheckClientEvent(message) : CheckAudioFrame(message);
-        if (forward is { } frame)
+        if (forward is { } checkedFrame)
         {
+            var frame = checkedFrame.WithSample(sampleStart);
             try
             {
-                // A full upstream queue waits here, which stops reading the browser: backpressure onto its TCP.
-                await _toUpstream.EnqueueAsync(frame, token).ConfigureAwait(false);
+                if (!_toUpstream.TryEnqueue(frame))
+                {
+                    // A full upstream queue waits here, which stops reading the browser: backpressure onto its TCP.
+                    _metrics.QueueFullWait(FrameDirection.Inbound);
+                    await _toUpstream.EnqueueAsync(frame, token).ConfigureAwait(false);
+                }
+
+                _metrics.FrameForwarded(FrameDirection.Inbound, receivedKind, receivedBytes);
             }
             catch (ChannelClosedException)
             {
@@ -274,6 +288,7 @@ internal sealed class BridgeSession : IAsyncDisposable
                 return ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty);
 
             case ClientEventKind.Other when inspection.TypeEquals(span, RealtimeEventTypes.ResponseCreate):
+                MarkTurnEnd();
                 if (!_services.AllowSystemItems && ResponseGuard.HasSystemInput(span))
                 {
                     message.Release();
@@ -357,9 +372,11 @@ internal sealed class BridgeSession : IAsyncDisposable
     private async Task RunUpstreamAsync()
     {
         WebSocket upstream;
+        var connectStarted = _timeProvider.GetTimestamp();
         try
         {
             upstream = await _connector.ConnectAsync(_connectCts.Token).ConfigureAwait(false);
+            _metrics.UpstreamConnected(_timeProvider.GetElapsedTime(connectStarted));
         }
         catch (UpstreamConnectException e)
         {
@@ -370,6 +387,7 @@ internal sealed class BridgeSession : IAsyncDisposable
                 UpstreamFailure.RateLimited => BridgeErrors.UpstreamRateLimited,
                 _ => BridgeErrors.UpstreamUnavailable,
             };
+            _metrics.UpstreamConnectFailed(code);
             EndWithError(SessionSide.Upstream, code, code);
             return;
         }
@@ -422,7 +440,14 @@ internal sealed class BridgeSession : IAsyncDisposable
                 }
 
                 Statistics.UpstreamFramesIn++;
-                await EnqueueToBrowserAsync(ToBrowserFrame(message)).ConfigureAwait(false);
+                var sampleStart = _metrics.StartForwardSample();
+                var isAudioDelta = message.Kind == InboundKind.Text && ObserveUpstreamEvent(message.Span);
+
+                var frame = ToBrowserFrame(message, isAudioDelta).WithSample(sampleStart);
+                if (await EnqueueToBrowserAsync(frame).ConfigureAwait(false) && isAudioDelta)
+                {
+                    RecordFirstAudio();
+                }
             }
         }
         catch (Exception e) when (IsSocketEnd(e))
@@ -438,10 +463,10 @@ internal sealed class BridgeSession : IAsyncDisposable
     }
 
     /// <summary>Pass-through byte-for-byte, except audio deltas in binary mode: JSON without <c>delta</c>, then the PCM.</summary>
-    private OutboundFrame ToBrowserFrame(InboundMessage message)
+    private OutboundFrame ToBrowserFrame(InboundMessage message, bool isAudioDelta)
     {
         var kind = message.Kind == InboundKind.Text ? FrameKind.Text : FrameKind.Binary;
-        if (!BinaryAudio || kind != FrameKind.Text || !RealtimeCodec.TryReadType(message.Span, out var type) || !RealtimeEventTypes.IsAudioDelta(type))
+        if (!BinaryAudio || !isAudioDelta)
         {
             return OutboundFrame.Rented(kind, message.Buffer!, message.Length);
         }
@@ -457,6 +482,46 @@ internal sealed class BridgeSession : IAsyncDisposable
         message.Release();
         split.AsSpan(length, pcmLength).CopyTo(split.AsSpan(jsonLength));
         return OutboundFrame.Rented(FrameKind.TextThenBinary, split, jsonLength + pcmLength, jsonLength);
+    }
+
+    /// <summary>
+    /// The few upstream events the bridge looks at, besides passing them on: turn ends, token usage, and audio
+    /// deltas (the return value).
+    /// </summary>
+    private bool ObserveUpstreamEvent(ReadOnlySpan<byte> frame)
+    {
+        if (!RealtimeCodec.TryReadType(frame, out var type))
+        {
+            return false;
+        }
+
+        if (RealtimeEventTypes.IsAudioDelta(type))
+        {
+            return true;
+        }
+
+        if (type.SequenceEqual(RealtimeEventTypes.InputAudioBufferCommitted))
+        {
+            MarkTurnEnd();
+        }
+        else if (type.SequenceEqual(RealtimeEventTypes.ResponseDone) && TokenUsage.TryParse(frame, out var usage))
+        {
+            _metrics.Tokens(usage);
+        }
+
+        return false;
+    }
+
+    /// <summary>The caller's turn has ended; the next audio delta to the browser measures time-to-first-audio.</summary>
+    private void MarkTurnEnd() => Interlocked.CompareExchange(ref _turnEndTimestamp, _timeProvider.GetTimestamp(), 0);
+
+    private void RecordFirstAudio()
+    {
+        var turnEnd = Interlocked.Exchange(ref _turnEndTimestamp, 0);
+        if (turnEnd != 0)
+        {
+            _metrics.FirstAudio(_timeProvider.GetElapsedTime(turnEnd));
+        }
     }
 
     /// <summary>
@@ -479,6 +544,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
 
         Statistics.QueueFullWaits++;
+        _metrics.QueueFullWait(FrameDirection.Outbound);
         using var timeout = new CancellationTokenSource(_options.SlowClientTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _sessionCts.Token);
         try
@@ -507,6 +573,7 @@ internal sealed class BridgeSession : IAsyncDisposable
 
     private async ValueTask SendErrorToBrowserAsync(string code, string? message = null)
     {
+        _metrics.Error(code);
         var buffer = BridgeErrors.Rent(code, message ?? BridgeErrors.DefaultMessage(code), out var length);
         await EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, length)).ConfigureAwait(false);
     }
@@ -535,6 +602,12 @@ internal sealed class BridgeSession : IAsyncDisposable
                     try
                     {
                         await SendFrameAsync(socket, frame, side, token).ConfigureAwait(false);
+                        var direction = side == SessionSide.Browser ? FrameDirection.Outbound : FrameDirection.Inbound;
+                        _metrics.ForwardSample(direction, frame.SampleStart);
+                        if (side == SessionSide.Browser)
+                        {
+                            _metrics.FrameForwarded(FrameDirection.Outbound, frame.Kind, frame.Length);
+                        }
                     }
                     finally
                     {
@@ -652,6 +725,11 @@ internal sealed class BridgeSession : IAsyncDisposable
     {
         var status = BridgeErrors.CloseStatusFor(BridgeErrors.UpstreamDisconnected);
         var error = BridgeErrors.Rent(BridgeErrors.UpstreamDisconnected, BridgeErrors.DefaultMessage(BridgeErrors.UpstreamDisconnected), out var length);
+        if (Outcome is null)
+        {
+            _metrics.Error(BridgeErrors.UpstreamDisconnected);
+        }
+
         End(
             new SessionOutcome(SessionSide.Upstream, BridgeErrors.UpstreamDisconnected, status, DeliverQueuedFirst: true),
             new CloseRequest(status, BridgeErrors.UpstreamDisconnected, error, length),
@@ -671,6 +749,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         var status = BridgeErrors.CloseStatusFor(errorCode);
         var error = BridgeErrors.Rent(errorCode, BridgeErrors.DefaultMessage(errorCode), out var length);
         var outcome = new SessionOutcome(endedBy, reason, status, DeliverQueuedFirst: false);
+        _metrics.Error(errorCode);
         End(
             outcome,
             new CloseRequest(status, errorCode, error, length),

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Configuration;
+using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
@@ -16,9 +17,11 @@ internal sealed class SessionServices
         IOptions<RealtimeSessionOptions> sessionOptions,
         IOptions<UpstreamOptions> upstreamOptions,
         IOptions<LimitsOptions> limits,
+        BridgeMetrics metrics,
         TimeProvider timeProvider,
         ILogger<BridgeSession> logger)
     {
+        Metrics = metrics;
         var session = sessionOptions.Value;
         var shape = upstreamOptions.Value.SessionShape;
         Connector = connector;
@@ -41,6 +44,8 @@ internal sealed class SessionServices
     public static IReadOnlyList<string> ResponseOnlyFields { get; } = ["conversation", "input", "metadata", "output_modalities"];
 
     public LimitsOptions Limits { get; }
+
+    public BridgeMetrics Metrics { get; }
 
     /// <summary><c>Session:ClientMayUpdate</c> over a browser's <c>session.update</c>.</summary>
     public SessionUpdatePolicy SessionPolicy { get; }

@@ -112,6 +112,7 @@ internal static class VoiceEndpoint
                 registry.Remove(session);
                 var stats = session.Statistics;
                 outcome ??= session.Outcome;
+                services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError);
                 Log.SessionClosed(
                     logger,
                     session.Id,

@@ -17,13 +17,14 @@ internal enum FrameKind : byte
 /// </summary>
 internal readonly struct OutboundFrame
 {
-    private OutboundFrame(FrameKind kind, byte[]? buffer, int length, int split, bool pooled)
+    private OutboundFrame(FrameKind kind, byte[]? buffer, int length, int split, bool pooled, long sampleStart = 0)
     {
         Kind = kind;
         Buffer = buffer;
         Length = length;
         Split = split;
         Pooled = pooled;
+        SampleStart = sampleStart;
     }
 
     public FrameKind Kind { get; }
@@ -35,6 +36,12 @@ internal readonly struct OutboundFrame
     public int Split { get; }
 
     public bool Pooled { get; }
+
+    /// <summary>When this frame is one of the sampled few, the timestamp its message was read complete; else 0.</summary>
+    public long SampleStart { get; }
+
+    /// <summary>The same frame, carrying a forward-latency sample start.</summary>
+    public OutboundFrame WithSample(long sampleStart) => new(Kind, Buffer, Length, Split, Pooled, sampleStart);
 
     public ReadOnlyMemory<byte> Payload => new(Buffer, 0, Length);
 
