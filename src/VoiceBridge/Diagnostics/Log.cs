@@ -17,8 +17,27 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Information, "Session {SessionId} opened from {ClientAddress} for subject {Subject} (subprotocol {SubProtocol}, binary audio {BinaryAudio})")]
     public static partial void SessionOpened(ILogger logger, string sessionId, string clientAddress, string subject, string subProtocol, bool binaryAudio);
 
-    [LoggerMessage(11, LogLevel.Information, "Session {SessionId} closed after {DurationSeconds:0.000} s: {EndedBy} ended first ({Reason}), browser close {CloseCode}; from browser {FramesIn} frames / {BytesIn} bytes, to browser {FramesOut} frames / {BytesOut} bytes, from upstream {UpstreamFrames} frames; client {ClientAddress}")]
-    public static partial void SessionClosed(ILogger logger, string sessionId, double durationSeconds, string endedBy, string reason, int closeCode, long framesIn, long bytesIn, long framesOut, long bytesOut, long upstreamFrames, string clientAddress);
+    [LoggerMessage(11, LogLevel.Information, "Session {SessionId} closed after {DurationSeconds:0.000} s: {EndedBy} ended first ({Reason}), browser close {CloseCode}; from browser {FramesIn} frames / {BytesIn} bytes / {AudioSecondsIn:0.00} s audio, to browser {FramesOut} frames / {BytesOut} bytes / {AudioSecondsOut:0.00} s audio; {Responses} responses, tokens in {InputTokens} out {OutputTokens}; first audio over {Turns} turns p50 {FirstAudioP50Ms} ms max {FirstAudioMaxMs} ms; client {ClientAddress}")]
+    public static partial void SessionClosed(
+        ILogger logger,
+        string sessionId,
+        double durationSeconds,
+        string endedBy,
+        string reason,
+        int closeCode,
+        long framesIn,
+        long bytesIn,
+        double audioSecondsIn,
+        long framesOut,
+        long bytesOut,
+        double audioSecondsOut,
+        long responses,
+        long inputTokens,
+        long outputTokens,
+        int turns,
+        double? firstAudioP50Ms,
+        double? firstAudioMaxMs,
+        string clientAddress);
 
     [LoggerMessage(12, LogLevel.Warning, "Browser frame over the {MaxMessageBytes} byte limit: closing with 1009")]
     public static partial void MessageTooBig(ILogger logger, int maxMessageBytes);

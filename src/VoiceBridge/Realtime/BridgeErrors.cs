@@ -56,6 +56,9 @@ internal static class BridgeErrors
     /// <summary>No frame from the browser for <c>Limits:IdleTimeout</c>; close 1000.</summary>
     public const string IdleTimeout = "idle_timeout";
 
+    /// <summary>An operator ended the call through the admin API (the message is the operator's reason); close 1000.</summary>
+    public const string SessionEndedByOperator = "session_ended_by_operator";
+
     private const string InvalidRequestKind = "invalid_request_error";
     private const string ServerErrorKind = "server_error";
     private const int EventIdRandomLength = 21;
@@ -153,6 +156,7 @@ internal static class BridgeErrors
         AudioRateExceeded => "Audio is arriving faster than real time allows. Some audio was not forwarded.",
         SessionExpired => "The session reached its maximum duration.",
         IdleTimeout => "The session was closed after a period with no messages from the client.",
+        SessionEndedByOperator => "The call was ended by an operator.",
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
 
@@ -160,7 +164,8 @@ internal static class BridgeErrors
     {
         InvalidEvent or InvalidAudioFrame or MessageTooBig or SlowConsumer or SessionFieldLocked or SystemItemLocked
             or UnknownEvent or AudioRateExceeded or SessionExpired or IdleTimeout => InvalidRequestKind,
-        UpstreamAuthFailed or UpstreamRateLimited or UpstreamUnavailable or UpstreamDisconnected or ServerShuttingDown => ServerErrorKind,
+        UpstreamAuthFailed or UpstreamRateLimited or UpstreamUnavailable or UpstreamDisconnected or ServerShuttingDown
+            or SessionEndedByOperator => ServerErrorKind,
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
 
@@ -175,6 +180,7 @@ internal static class BridgeErrors
         ServerShuttingDown => WebSocketCloseStatus.EndpointUnavailable,
         SessionExpired => WebSocketCloseStatus.NormalClosure,
         IdleTimeout => WebSocketCloseStatus.NormalClosure,
+        SessionEndedByOperator => WebSocketCloseStatus.NormalClosure,
         _ => null,
     };
 }

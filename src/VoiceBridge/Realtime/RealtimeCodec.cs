@@ -284,4 +284,39 @@ internal static class RealtimeCodec
 
         return true;
     }
+
+    /// <summary>
+    /// The decoded byte count of an audio delta's top-level <c>delta</c> string, read without decoding it (for
+    /// accounting); 0 when there is none. Never throws, allocates nothing.
+    /// </summary>
+    public static int GetAudioDeltaByteCount(ReadOnlySpan<byte> utf8Json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return 0;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isDelta = reader.ValueTextEquals("delta"u8);
+                reader.Read();
+                if (isDelta && reader.TokenType == JsonTokenType.String)
+                {
+                    var value = reader.ValueSpan;
+                    var padding = value.Length > 0 && value[^1] == (byte)'=' ? (value.Length > 1 && value[^2] == (byte)'=' ? 2 : 1) : 0;
+                    return Math.Max(0, (value.Length / 4 * 3) - padding);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return 0;
+    }
 }

@@ -20,6 +20,8 @@ internal static class RealtimeEventTypes
 
     public static ReadOnlySpan<byte> ResponseDone => "response.done"u8;
 
+    public static ReadOnlySpan<byte> ResponseCreated => "response.created"u8;
+
     public static ReadOnlySpan<byte> InputAudioBufferCommitted => "input_audio_buffer.committed"u8;
 
     /// <summary>True for either spelling of the audio delta event (exact, case-sensitive match).</summary>

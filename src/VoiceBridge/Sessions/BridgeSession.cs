@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using VoiceBridge.Configuration;
@@ -39,6 +40,12 @@ internal sealed class BridgeSession : IAsyncDisposable
 
     /// <summary>When the caller's turn ended (committed upstream, or a browser response.create); 0 when no turn awaits its first audio.</summary>
     private long _turnEndTimestamp;
+
+    /// <summary>How many operator interrupts so far; stamped on every frame queued for the browser.</summary>
+    private int _interruptEpoch;
+
+    /// <summary>While non-zero (the epoch of the last interrupt), audio deltas to the browser are skipped: they belong to the interrupted response.</summary>
+    private int _suppressAudioFrom;
     private readonly UpstreamConnector _connector;
     private readonly BridgeSocketOptions _options;
     private readonly byte[][] _initialUpstreamFrames;
@@ -143,6 +150,100 @@ internal sealed class BridgeSession : IAsyncDisposable
             _completion.TrySetResult();
         }
     }
+
+    /// <summary>The session's server events (audio omitted), for watchers such as the admin API's event stream.</summary>
+    public SessionEventTap Events { get; } = new();
+
+    public string StateName => State switch
+    {
+        SessionState.Connecting => "connecting",
+        SessionState.Open => "open",
+        _ => "closing",
+    };
+
+    /// <summary>The running (or, once ended, final) account of this session.</summary>
+    public SessionSummary Summary()
+    {
+        var stats = Statistics;
+        var (turns, p50, max) = stats.FirstAudio();
+        var outcome = Outcome;
+        return new SessionSummary(
+            Id,
+            ClientAddress,
+            Subject,
+            StartedAt,
+            StateName,
+            stats.FramesIn,
+            stats.FramesOut,
+            stats.BytesIn,
+            stats.BytesOut,
+            Math.Round(Elapsed.TotalSeconds, 3),
+            Math.Round(stats.AudioBytesIn / SessionStatistics.AudioBytesPerSecond, 3),
+            Math.Round(stats.AudioBytesOut / SessionStatistics.AudioBytesPerSecond, 3),
+            stats.Responses,
+            new SessionTokens(stats.InputTokens, stats.OutputTokens, stats.InputAudioTokens, stats.OutputAudioTokens, stats.CachedTokens),
+            new SessionFirstAudio(turns, p50, max),
+            outcome?.EndedBy.ToString(),
+            outcome?.Reason,
+            outcome?.BrowserCloseStatus is { } status ? (int)status : null);
+    }
+
+    /// <summary>
+    /// An operator's event into the call (e.g. a system message): trusted, unlike a browser's, but it must be a JSON
+    /// object with a string type. It joins the call's own upstream queue and keeps its order. False once the session ends.
+    /// </summary>
+    public async ValueTask<bool> InjectUpstreamAsync(ReadOnlyMemory<byte> clientEvent, CancellationToken cancellationToken)
+    {
+        if (Outcome is not null)
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(clientEvent.Length);
+        clientEvent.Span.CopyTo(buffer);
+        var frame = OutboundFrame.Rented(FrameKind.Text, buffer, clientEvent.Length);
+        try
+        {
+            await _toUpstream.EnqueueAsync(frame, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
+        {
+            frame.Release();
+            return false;
+        }
+    }
+
+    /// <summary>An operator's event to the browser (e.g. a UI notice), through the browser's own queue. False once the session ends.</summary>
+    public async ValueTask<bool> PushToBrowserAsync(ReadOnlyMemory<byte> serverEvent)
+    {
+        if (Outcome is not null)
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(serverEvent.Length);
+        serverEvent.Span.CopyTo(buffer);
+        return await EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, serverEvent.Length).WithFlags(FrameFlags.None, Volatile.Read(ref _interruptEpoch))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stop the assistant now: <c>response.cancel</c> upstream, and to the browser <c>output_audio_buffer.cleared</c>.
+    /// Audio of the interrupted response still queued for the browser, or still arriving, is not delivered.
+    /// </summary>
+    public async ValueTask<bool> InterruptAsync(CancellationToken cancellationToken)
+    {
+        var epoch = Interlocked.Increment(ref _interruptEpoch);
+        Volatile.Write(ref _suppressAudioFrom, epoch);
+        var cancelled = await InjectUpstreamAsync("""{"type":"response.cancel","event_id":"event_voicebridge_interrupt"}"""u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        var cleared = await PushToBrowserAsync(Encoding.UTF8.GetBytes(
+            $$"""{"type":"output_audio_buffer.cleared","event_id":"event_voicebridge_interrupt_{{epoch}}"}""")).ConfigureAwait(false);
+        return cancelled && cleared;
+    }
+
+    /// <summary>An operator ends the call: the browser gets <c>session_ended_by_operator</c> (with the reason) and 1000.</summary>
+    public void EndByOperator(string reason) =>
+        EndWithError(SessionSide.Bridge, BridgeErrors.SessionEndedByOperator, BridgeErrors.SessionEndedByOperator, reason);
 
     /// <summary>
     /// Called by the process-wide sweeper: ends a session past its maximum duration (<c>session_expired</c>) or one
@@ -327,6 +428,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     {
         if (_audioBucket.TryConsume(pcmBytes))
         {
+            Statistics.AudioBytesIn += pcmBytes;
             report = false;
             return true;
         }
@@ -441,9 +543,9 @@ internal sealed class BridgeSession : IAsyncDisposable
 
                 Statistics.UpstreamFramesIn++;
                 var sampleStart = _metrics.StartForwardSample();
-                var isAudioDelta = message.Kind == InboundKind.Text && ObserveUpstreamEvent(message.Span);
-
-                var frame = ToBrowserFrame(message, isAudioDelta).WithSample(sampleStart);
+                var flags = message.Kind == InboundKind.Text ? ObserveUpstreamEvent(message.Span) : FrameFlags.None;
+                var isAudioDelta = (flags & FrameFlags.AudioDelta) != 0;
+                var frame = ToBrowserFrame(message, isAudioDelta).WithSample(sampleStart).WithFlags(flags, Volatile.Read(ref _interruptEpoch));
                 if (await EnqueueToBrowserAsync(frame).ConfigureAwait(false) && isAudioDelta)
                 {
                     RecordFirstAudio();
@@ -485,31 +587,44 @@ internal sealed class BridgeSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// The few upstream events the bridge looks at, besides passing them on: turn ends, token usage, and audio
-    /// deltas (the return value).
+    /// The few upstream events the bridge looks at, besides passing them on: audio (accounted, never shown to
+    /// watchers), turn ends, responses and their token usage. Every other event goes to the watchers, if any.
     /// </summary>
-    private bool ObserveUpstreamEvent(ReadOnlySpan<byte> frame)
+    private FrameFlags ObserveUpstreamEvent(ReadOnlySpan<byte> frame)
     {
         if (!RealtimeCodec.TryReadType(frame, out var type))
         {
-            return false;
+            return FrameFlags.None;
         }
 
         if (RealtimeEventTypes.IsAudioDelta(type))
         {
-            return true;
+            Statistics.AudioBytesOut += RealtimeCodec.GetAudioDeltaByteCount(frame);
+            return FrameFlags.AudioDelta;
         }
 
+        Events.Publish(frame);
         if (type.SequenceEqual(RealtimeEventTypes.InputAudioBufferCommitted))
         {
             MarkTurnEnd();
         }
-        else if (type.SequenceEqual(RealtimeEventTypes.ResponseDone) && TokenUsage.TryParse(frame, out var usage))
+        else if (type.SequenceEqual(RealtimeEventTypes.ResponseCreated))
         {
-            _metrics.Tokens(usage);
+            return FrameFlags.ResponseCreated;
+        }
+        else if (type.SequenceEqual(RealtimeEventTypes.ResponseDone))
+        {
+            Statistics.Responses++;
+            if (TokenUsage.TryParse(frame, out var usage))
+            {
+                _metrics.Tokens(usage);
+                Statistics.AddTokens(usage);
+            }
+
+            return FrameFlags.ResponseDone;
         }
 
-        return false;
+        return FrameFlags.None;
     }
 
     /// <summary>The caller's turn has ended; the next audio delta to the browser measures time-to-first-audio.</summary>
@@ -520,7 +635,9 @@ internal sealed class BridgeSession : IAsyncDisposable
         var turnEnd = Interlocked.Exchange(ref _turnEndTimestamp, 0);
         if (turnEnd != 0)
         {
-            _metrics.FirstAudio(_timeProvider.GetElapsedTime(turnEnd));
+            var elapsed = _timeProvider.GetElapsedTime(turnEnd);
+            _metrics.FirstAudio(elapsed);
+            Statistics.AddFirstAudio(elapsed);
         }
     }
 
@@ -599,6 +716,12 @@ internal sealed class BridgeSession : IAsyncDisposable
             {
                 while (queue.UrgentClose is null && reader.TryRead(out var frame))
                 {
+                    if (side == SessionSide.Browser && IsInterruptedAudio(frame))
+                    {
+                        frame.Release();
+                        continue;
+                    }
+
                     try
                     {
                         await SendFrameAsync(socket, frame, side, token).ConfigureAwait(false);
@@ -638,6 +761,31 @@ internal sealed class BridgeSession : IAsyncDisposable
             Log.LoopFailed(_logger, side == SessionSide.Browser ? "browser send" : "upstream send", e);
             EndWithError(SessionSide.Bridge, SessionOutcome.InternalError, BridgeErrors.UpstreamDisconnected);
         }
+    }
+
+    /// <summary>
+    /// After an operator's interrupt, audio to the browser is skipped until the interrupted response ends
+    /// (its <c>response.done</c>) or a response begun after the interrupt starts.
+    /// </summary>
+    private bool IsInterruptedAudio(OutboundFrame frame)
+    {
+        var suppressFrom = Volatile.Read(ref _suppressAudioFrom);
+        if (suppressFrom == 0)
+        {
+            return false;
+        }
+
+        if ((frame.Flags & FrameFlags.AudioDelta) != 0)
+        {
+            return true;
+        }
+
+        if ((frame.Flags & FrameFlags.ResponseDone) != 0 || ((frame.Flags & FrameFlags.ResponseCreated) != 0 && frame.Epoch >= suppressFrom))
+        {
+            Interlocked.CompareExchange(ref _suppressAudioFrom, 0, suppressFrom);
+        }
+
+        return false;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -739,7 +887,7 @@ internal sealed class BridgeSession : IAsyncDisposable
     }
 
     /// <summary>The bridge ends the session with one of the contract's errors: the browser hears it at once.</summary>
-    private SessionOutcome EndWithError(SessionSide endedBy, string reason, string errorCode)
+    private SessionOutcome EndWithError(SessionSide endedBy, string reason, string errorCode, string? message = null)
     {
         if (Outcome is { } existing)
         {
@@ -747,7 +895,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
 
         var status = BridgeErrors.CloseStatusFor(errorCode);
-        var error = BridgeErrors.Rent(errorCode, BridgeErrors.DefaultMessage(errorCode), out var length);
+        var error = BridgeErrors.Rent(errorCode, message ?? BridgeErrors.DefaultMessage(errorCode), out var length);
         var outcome = new SessionOutcome(endedBy, reason, status, DeliverQueuedFirst: false);
         _metrics.Error(errorCode);
         End(
@@ -769,6 +917,7 @@ internal sealed class BridgeSession : IAsyncDisposable
         }
 
         Volatile.Write(ref _state, (int)SessionState.Closing);
+        Events.Complete();
         _ = browserNow ? _toBrowser.CloseNow(browserClose) : _toBrowser.CloseAfterDrain(browserClose);
         _ = upstreamNow ? _toUpstream.CloseNow(upstreamClose) : _toUpstream.CloseAfterDrain(upstreamClose);
 

@@ -110,21 +110,28 @@ internal static class VoiceEndpoint
             finally
             {
                 registry.Remove(session);
-                var stats = session.Statistics;
                 outcome ??= session.Outcome;
                 services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError);
+                var summary = session.Summary();
                 Log.SessionClosed(
                     logger,
                     session.Id,
-                    session.Elapsed.TotalSeconds,
+                    summary.DurationSeconds,
                     outcome?.EndedBy.ToString() ?? "Bridge",
                     outcome?.Reason ?? SessionOutcome.InternalError,
                     Log.ToCode(outcome?.BrowserCloseStatus),
-                    stats.FramesIn,
-                    stats.BytesIn,
-                    stats.FramesOut,
-                    stats.BytesOut,
-                    stats.UpstreamFramesIn,
+                    summary.FramesIn,
+                    summary.BytesIn,
+                    summary.AudioSecondsIn,
+                    summary.FramesOut,
+                    summary.BytesOut,
+                    summary.AudioSecondsOut,
+                    summary.Responses,
+                    summary.Tokens.Input,
+                    summary.Tokens.Output,
+                    summary.FirstAudio.Turns,
+                    summary.FirstAudio.P50Ms,
+                    summary.FirstAudio.MaxMs,
                     clientAddress);
             }
         }
