@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
+using VoiceBridge.Admin;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
@@ -149,6 +150,7 @@ internal static class VoiceBridgeHosting
         // The path the OpenAI SDKs dial ({endpoint}/realtime): point an SDK's endpoint at the bridge's /v1.
         app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
         app.MapClientSecrets();
+        app.MapAdmin();
         return app;
     }
 

@@ -235,9 +235,10 @@ internal sealed class BridgeSession : IAsyncDisposable
     {
         var epoch = Interlocked.Increment(ref _interruptEpoch);
         Volatile.Write(ref _suppressAudioFrom, epoch);
-        var cancelled = await InjectUpstreamAsync("""{"type":"response.cancel","event_id":"event_voicebridge_interrupt"}"""u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        // The browser hears "stop playing" before anything the cancel provokes upstream (the cancelled response.done).
         var cleared = await PushToBrowserAsync(Encoding.UTF8.GetBytes(
             $$"""{"type":"output_audio_buffer.cleared","event_id":"event_voicebridge_interrupt_{{epoch}}"}""")).ConfigureAwait(false);
+        var cancelled = await InjectUpstreamAsync("""{"type":"response.cancel","event_id":"event_voicebridge_interrupt"}"""u8.ToArray(), cancellationToken).ConfigureAwait(false);
         return cancelled && cleared;
     }
 
