@@ -26,6 +26,25 @@ internal sealed class RealtimeSessionOptionsValidator : IValidateOptions<Realtim
             failures.Add($"{Prefix}:TurnDetection must be server_vad, semantic_vad or none (got '{options.TurnDetection}').");
         }
 
+        foreach (var (key, paths) in new[] { ("ClientMayUpdate", options.ClientMayUpdate), ("TokenMayUpdate", options.TokenMayUpdate) })
+        {
+            foreach (var path in paths ?? [])
+            {
+                if (!Security.SessionFieldPaths.IsValidPath(path))
+                {
+                    failures.Add($"{Prefix}:{key} entries must be dotted GA session paths like audio.output.voice (got '{path}').");
+                }
+            }
+        }
+
+        foreach (var type in options.AllowedClientEvents ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(type) || type.Any(char.IsWhiteSpace))
+            {
+                failures.Add($"{Prefix}:AllowedClientEvents entries must be event types like input_audio_buffer.append, or * (got '{type}').");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -110,4 +110,19 @@ public sealed class OptionsValidatorTests
 
         Assert.Contains(result.Failures!, f => f.StartsWith($"VoiceBridge:WebSocket:{key}", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void PolicyLists_MalformedEntries_FailNamingTheKey()
+    {
+        var result = new RealtimeSessionOptionsValidator().Validate(null, new RealtimeSessionOptions
+        {
+            ClientMayUpdate = ["audio..voice"],
+            TokenMayUpdate = ["instructions", ".tools"],
+            AllowedClientEvents = ["response create"],
+        });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("VoiceBridge:Session:ClientMayUpdate", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("VoiceBridge:Session:TokenMayUpdate", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("VoiceBridge:Session:AllowedClientEvents", StringComparison.Ordinal));
+    }
 }
