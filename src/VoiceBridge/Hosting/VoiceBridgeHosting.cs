@@ -96,6 +96,14 @@ internal static class VoiceBridgeHosting
     /// <summary>Validates every options class now, so that a bad value is one clear line before anything listens.</summary>
     public static WebApplication ValidateVoiceBridgeOptions(this WebApplication app)
     {
+        // ASP.NET Core's own switch trusts X-Forwarded-For from every sender, which would let any client pick the
+        // address that per-IP limits count: refuse it and point to the setting that names the proxies.
+        if (string.Equals(app.Configuration["ForwardedHeaders_Enabled"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StartupConfigurationException(
+                "ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts X-Forwarded-For from any sender; unset it and list your proxies in VoiceBridge:Limits:TrustedProxies.");
+        }
+
         try
         {
             _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;

@@ -827,6 +827,11 @@ internal sealed class BridgeSession : IAsyncDisposable
             return;
         }
 
+        if (close.AlreadyClosing)
+        {
+            return;
+        }
+
         if (socket.State == WebSocketState.Open && !close.FinalEvent.IsEmpty)
         {
             await socket.SendAsync(close.FinalEvent, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
@@ -851,13 +856,18 @@ internal sealed class BridgeSession : IAsyncDisposable
             upstreamNow: false);
     }
 
-    private void EndBrowserGone() =>
+    private void EndBrowserGone()
+    {
+        // A protocol error (invalid UTF-8, a bad frame) makes the WebSocket layer send its own close and throw:
+        // that close must still be flushed, not cut off by an abort.
+        var protocolError = _browser.State == WebSocketState.CloseSent;
         End(
-            new SessionOutcome(SessionSide.Browser, SessionOutcome.BrowserDisconnected, null, DeliverQueuedFirst: false),
-            CloseRequest.Abort,
+            new SessionOutcome(SessionSide.Browser, protocolError ? SessionOutcome.BrowserProtocolError : SessionOutcome.BrowserDisconnected, null, DeliverQueuedFirst: false),
+            protocolError ? CloseRequest.AlreadySent : CloseRequest.Abort,
             browserNow: true,
             new CloseRequest(WebSocketCloseStatus.NormalClosure, "client disconnected"),
             upstreamNow: true);
+    }
 
     private void EndByUpstreamClose(WebSocketCloseStatus? status, string? description)
     {

@@ -11,6 +11,9 @@ internal sealed record SessionOutcome(SessionSide EndedBy, string Reason, WebSoc
 {
     public const string BrowserClosed = "browser_closed";
     public const string BrowserDisconnected = "browser_disconnected";
+
+    /// <summary>The browser broke the WebSocket protocol (e.g. invalid UTF-8 in a text frame); its socket sent its own close.</summary>
+    public const string BrowserProtocolError = "browser_protocol_error";
     public const string UpstreamClosed = "upstream_closed";
     public const string InternalError = "internal_error";
 }

@@ -19,12 +19,22 @@ internal sealed class CloseRequest
         FinalEventLength = finalEventLength;
     }
 
-    private CloseRequest()
+    private CloseRequest(bool abortOnly)
     {
-        AbortOnly = true;
+        AbortOnly = abortOnly;
+        AlreadyClosing = !abortOnly;
     }
 
-    public static CloseRequest Abort { get; } = new();
+    /// <summary>The peer is gone: abort the socket.</summary>
+    public static CloseRequest Abort { get; } = new(abortOnly: true);
+
+    /// <summary>
+    /// The WebSocket layer already sent its own close (a protocol error such as invalid UTF-8 gets 1007): send
+    /// nothing more and do not abort, so that close frame still reaches the peer.
+    /// </summary>
+    public static CloseRequest AlreadySent { get; } = new(abortOnly: false);
+
+    public bool AlreadyClosing { get; }
 
     public WebSocketCloseStatus Status { get; }
 

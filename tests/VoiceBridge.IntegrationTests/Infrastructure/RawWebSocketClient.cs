@@ -42,7 +42,8 @@ public sealed class RawWebSocketClient : IAsyncDisposable
 
     public static async Task<RawWebSocketClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, params string[] extraHeaders)
     {
-        var tcp = new TcpClient();
+        // No Nagle: a frame written while the previous one awaits its ACK must not wait ~40 ms for it.
+        var tcp = new TcpClient { NoDelay = true };
         await tcp.ConnectAsync(uri.Host, uri.Port, cancellationToken);
         var stream = tcp.GetStream();
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -149,8 +150,9 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             masked[i] = (byte)(payload[i] ^ mask[i % 4]);
         }
 
+        // One write per frame, as a browser does.
+        header.AddRange(masked);
         await _stream.WriteAsync(header.ToArray(), cancellationToken);
-        await _stream.WriteAsync(masked, cancellationToken);
     }
 
     public Task SendCloseAsync(int code, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using VoiceBridge.IntegrationTests.Infrastructure;
@@ -20,10 +19,6 @@ internal sealed class FuzzedConnection : IAsyncDisposable
     public const string SentinelType = "fuzz.sentinel";
 
     public const string SentinelAckType = "fuzz.sentinel.ack";
-
-    private static readonly FieldInfo TcpField =
-        typeof(RawWebSocketClient).GetField("_tcp", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new MissingFieldException(nameof(RawWebSocketClient), "_tcp");
 
     private readonly RawWebSocketClient _client;
     private readonly Random _random;
@@ -54,7 +49,6 @@ internal sealed class FuzzedConnection : IAsyncDisposable
             throw new InvalidOperationException($"The /voice upgrade answered {client.Status} instead of 101: {body}");
         }
 
-        DisableNagle(client);
         return new FuzzedConnection(client, random, errorCodes, cancellationToken);
     }
 
@@ -125,13 +119,6 @@ internal sealed class FuzzedConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// RawWebSocketClient writes a frame's header and payload separately, with Nagle's algorithm on: the payload then
-    /// waits for the peer's delayed ACK of the header (40 ms on Linux) whenever nothing else is in flight, which is
-    /// every frame that is waited on. 6,000 reconnections make that minutes; TCP_NODELAY makes it milliseconds.
-    /// (Better done in RawWebSocketClient itself; it is not this test's file.)
-    /// </summary>
-    private static void DisableNagle(RawWebSocketClient client) => ((TcpClient)TcpField.GetValue(client)!).NoDelay = true;
 
     public async ValueTask DisposeAsync()
     {

@@ -198,6 +198,9 @@ public sealed class HostileInputTests(ITestOutputHelper output)
                 var expected = tooBig ? 1009 : 1007;
                 if (closeCode == 1006 && badUtf8 && !tooBig)
                 {
+                    // Known gap: the client keeps sending after its bad frame; when the server closes a socket with
+                    // unread input the kernel sends RST, which can discard the 1007 close already delivered.
+                    // Counted (and reported), not failed; see the README's Notes.
                     stats.DroppedClose(fragments.Count > 1);
                 }
                 else if (closeCode != expected && !(tooBig && badUtf8 && closeCode == 1007))
