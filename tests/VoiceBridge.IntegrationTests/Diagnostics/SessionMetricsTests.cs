@@ -45,6 +45,15 @@ public sealed class SessionMetricsTests
         Assert.Equal(1, after.Value("voicebridge_first_audio_seconds_count"));
         Assert.True(after.Value("voicebridge_tokens_total", ("kind", "output_audio")) > 0);
         Assert.Equal(1, after.Value("voicebridge_errors_total", ("code", "invalid_event")));
+
+        // The closing log line carries the session's whole account.
+        var closed = Assert.Single(bridge.Logs.Lines, l => l.Contains("[11]", StringComparison.Ordinal));
+        Assert.Contains("Browser ended first (browser_closed)", closed, StringComparison.Ordinal);
+        Assert.Contains("/ 0.20 s audio, to browser", closed, StringComparison.Ordinal);
+        Assert.Contains("1 responses", closed, StringComparison.Ordinal);
+        Assert.Contains("first audio over 1 turns", closed, StringComparison.Ordinal);
+        Assert.Matches(@"tokens in [1-9]\d* out [1-9]\d*", closed);
+        Assert.Matches(@"AudioSecondsOut=0\.[1-9]|AudioSecondsOut=[1-9]", closed);
     }
 
     [Fact]
