@@ -40,19 +40,14 @@ internal static class AdminEndpoints
     {
         var context = invocation.HttpContext;
         var adminKey = context.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
-        if (string.IsNullOrEmpty(adminKey))
+        if (AdminKeyCheck.TryRefuse(context, adminKey, out var refusal, out var code))
         {
-            return VoiceEndpoint.Error(StatusCodes.Status404NotFound, AuthErrorCodes.NotFound, "Not found.");
-        }
+            if (code != AuthErrorCodes.NotFound)
+            {
+                AdminAudit.Refused(context.RequestServices.GetRequiredService<ILogger<AdminAudit>>(), code, Caller(context));
+            }
 
-        switch (AdminKeyCheck.Check(context.Request, adminKey))
-        {
-            case AdminKeyCheck.Outcome.Missing:
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, AuthErrorCodes.MissingApiKey, "Send Authorization: Bearer <VoiceBridge:Admin:ApiKey>.");
-            case AdminKeyCheck.Outcome.Invalid:
-                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-                return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, AuthErrorCodes.InvalidApiKey, "The bearer key is not this bridge's admin key.");
+            return refusal;
         }
 
         return await next(invocation).ConfigureAwait(false);
@@ -275,4 +270,7 @@ internal sealed partial class AdminAudit
 {
     [LoggerMessage(70, LogLevel.Information, "Admin action {Action} on session {SessionId} by {CallerAddress}")]
     public static partial void Action(ILogger logger, string action, string sessionId, string callerAddress);
+
+    [LoggerMessage(71, LogLevel.Warning, "Refused an admin request from {CallerAddress}: {ErrorCode}")]
+    public static partial void Refused(ILogger logger, string errorCode, string callerAddress);
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using VoiceBridge.Sessions;
 
 namespace VoiceBridge.Security;
 
@@ -14,6 +15,38 @@ internal static class AdminKeyCheck
     }
 
     private const string BearerScheme = "Bearer";
+
+    /// <summary>
+    /// Whether a management request may not proceed, and the answer: 404 when no admin key is configured (the
+    /// routes do not exist), 401 for a missing or wrong key. <paramref name="code"/> is the error code, for logs.
+    /// </summary>
+    public static bool TryRefuse(HttpContext context, string? configuredKey, out IResult refusal, out string code)
+    {
+        if (string.IsNullOrEmpty(configuredKey))
+        {
+            code = AuthErrorCodes.NotFound;
+            refusal = VoiceEndpoint.Error(StatusCodes.Status404NotFound, code, "Not found.");
+            return true;
+        }
+
+        switch (Check(context.Request, configuredKey))
+        {
+            case Outcome.Missing:
+                code = AuthErrorCodes.MissingApiKey;
+                context.Response.Headers.WWWAuthenticate = BearerScheme;
+                refusal = VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, code, "Send Authorization: Bearer <VoiceBridge:Admin:ApiKey>.");
+                return true;
+            case Outcome.Invalid:
+                code = AuthErrorCodes.InvalidApiKey;
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                refusal = VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, code, "The bearer key is not this bridge's admin key.");
+                return true;
+            default:
+                code = string.Empty;
+                refusal = Results.Empty;
+                return false;
+        }
+    }
 
     public static Outcome Check(HttpRequest request, string configuredKey)
     {

@@ -30,23 +30,15 @@ internal static class ClientSecretsEndpoint
         BridgeTokenService tokens,
         ILogger<BridgeTokenService> logger)
     {
-        var adminKey = admin.Value.ApiKey;
-        if (string.IsNullOrEmpty(adminKey))
-        {
-            return VoiceEndpoint.Error(StatusCodes.Status404NotFound, AuthErrorCodes.NotFound, "Not found.");
-        }
-
         var caller = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        switch (AdminKeyCheck.Check(context.Request, adminKey))
+        if (AdminKeyCheck.TryRefuse(context, admin.Value.ApiKey, out var refusal, out var code))
         {
-            case AdminKeyCheck.Outcome.Missing:
-                SecurityLog.MintRefused(logger, caller, AuthErrorCodes.MissingApiKey);
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, AuthErrorCodes.MissingApiKey, "Send Authorization: Bearer <VoiceBridge:Admin:ApiKey>.");
-            case AdminKeyCheck.Outcome.Invalid:
-                SecurityLog.MintRefused(logger, caller, AuthErrorCodes.InvalidApiKey);
-                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-                return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, AuthErrorCodes.InvalidApiKey, "The bearer key is not this bridge's admin key.");
+            if (code != AuthErrorCodes.NotFound)
+            {
+                SecurityLog.MintRefused(logger, caller, code);
+            }
+
+            return refusal;
         }
 
         if (!tokens.HasSigningKey)

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using VoiceBridge.Configuration;
+using VoiceBridge.Diagnostics;
+using VoiceBridge.Limits;
+using VoiceBridge.Realtime;
+using VoiceBridge.Security;
+
+namespace VoiceBridge.Sessions;
+
+/// <summary>What every session shares: the connector, the socket limits, the cached session.update, the clock.</summary>
+internal sealed class SessionServices
+{
+    public SessionServices(
+        UpstreamConnector connector,
+        IOptions<BridgeSocketOptions> socketOptions,
+        IOptions<RealtimeSessionOptions> sessionOptions,
+        IOptions<UpstreamOptions> upstreamOptions,
+        IOptions<LimitsOptions> limits,
+        BridgeMetrics metrics,
+        TimeProvider timeProvider,
+        ILogger<BridgeSession> logger)
+    {
+        Metrics = metrics;
+        var session = sessionOptions.Value;
+        var shape = upstreamOptions.Value.SessionShape;
+        Connector = connector;
+        SocketOptions = socketOptions.Value;
+        Limits = limits.Value;
+        SessionUpdate = SessionUpdateBuilder.Build(session, shape);
+        SessionPolicy = new SessionUpdatePolicy(session.EffectiveClientMayUpdate, shape);
+
+        // A response.create may override, for one response, the same fields a session.update sets; it is held to the
+        // same list, plus the fields that only exist on a response.
+        ResponsePolicy = new SessionUpdatePolicy(session.EffectiveClientMayUpdate.Concat(ResponseOnlyFields), shape, container: "response");
+        TokenPolicy = new SessionUpdatePolicy(session.EffectiveTokenMayUpdate, shape);
+        AllowedEvents = ClientEventTypeSet.Create(session.EffectiveAllowedClientEvents);
+        AllowSystemItems = session.ClientMaySendSystemItems;
+        TimeProvider = timeProvider;
+        Logger = logger;
+    }
+
+    /// <summary>Fields of <c>response.create</c>'s <c>response</c> that have no session counterpart and change no standing orders.</summary>
+    public static IReadOnlyList<string> ResponseOnlyFields { get; } = ["conversation", "input", "metadata", "output_modalities"];
+
+    public LimitsOptions Limits { get; }
+
+    public BridgeMetrics Metrics { get; }
+
+    /// <summary><c>Session:ClientMayUpdate</c> over a browser's <c>session.update</c>.</summary>
+    public SessionUpdatePolicy SessionPolicy { get; }
+
+    /// <summary>The same list over a browser's <c>response.create</c> overrides.</summary>
+    public SessionUpdatePolicy ResponsePolicy { get; }
+
+    /// <summary><c>Session:TokenMayUpdate</c>: builds the token claim's <c>session.update</c>.</summary>
+    public SessionUpdatePolicy TokenPolicy { get; }
+
+    public ClientEventTypeSet AllowedEvents { get; }
+
+    public bool AllowSystemItems { get; }
+
+    public UpstreamConnector Connector { get; }
+
+    public BridgeSocketOptions SocketOptions { get; }
+
+    /// <summary>The server-owned first upstream frame, built once.</summary>
+    public byte[] SessionUpdate { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public ILogger Logger { get; }
+}
