@@ -38,6 +38,12 @@ internal static class BenchRunner
         var bridgeUrl = new Uri($"ws://127.0.0.1:{bridge.Url.Port}/voice{(options.Binary ? "?audio=binary" : string.Empty)}");
         var failed = false;
 
+        // Warm both paths (JIT, tiering, pools) with a short light load that is not reported, whatever the scenario.
+        Say("warming up (10 sessions, 1.5 s each path, not reported)");
+        await ActiveScenario.RunAsync("warmup", echo.Url, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), null, http, cancellationToken).ConfigureAwait(false);
+        await ActiveScenario.RunAsync("warmup", bridgeUrl, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), bridge, http, cancellationToken).ConfigureAwait(false);
+        await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
+
         if (options.Scenario is "active" or "all")
         {
             failed |= await RunActiveAsync(options, echo, bridge, bridgeUrl, http, report, cancellationToken).ConfigureAwait(false);
@@ -94,12 +100,6 @@ internal static class BenchRunner
         var window = TimeSpan.FromSeconds(options.Seconds);
         var mode = options.Binary ? "binary PCM frames (?audio=binary)" : "text input_audio_buffer.append";
 
-        // Warm both paths (JIT, tiering, pools) with a short light load that is not reported.
-        Say("warming up (10 sessions, 1.5 s each path, not reported)");
-        await ActiveScenario.RunAsync("warmup", echo.Url, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), null, http, cancellationToken).ConfigureAwait(false);
-        await ActiveScenario.RunAsync("warmup", bridgeUrl, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), bridge, http, cancellationToken).ConfigureAwait(false);
-        await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
-
         Say($"active baseline: {options.Sessions} sessions straight at the echo, {mode}, {options.WarmupSeconds} s warm-up + {options.Seconds} s");
         var baseline = await ActiveScenario.RunAsync("baseline", echo.Url, options, options.Sessions, warmup, window, null, http, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
@@ -127,11 +127,21 @@ internal static class BenchRunner
         CancellationToken cancellationToken)
     {
         const string S = "idle";
+
+        var hold = TimeSpan.FromSeconds(options.IdleSeconds);
+
+        // A first pass at the same N, not reported, so that the measured pass carries neither one-off growth
+        // (thread-pool threads, pools sized for N, tier-1 JIT of the connect path) nor its CPU; then a pause
+        // for the runtime to finish what was left behind.
+        Say($"idle: priming pass, {options.Sessions} sessions through the bridge (not reported)");
+        await IdleScenario.RunAsync(bridgeUrl, options, TimeSpan.Zero, bridge.Pid, cancellationToken).ConfigureAwait(false);
+        await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
         Say($"idle baseline: {options.Sessions} sessions straight at the echo, held {options.IdleSeconds} s, then one round trip each");
-        var baseline = await IdleScenario.RunAsync(echo.Url, options, Environment.ProcessId, cancellationToken).ConfigureAwait(false);
+        var baseline = await IdleScenario.RunAsync(echo.Url, options, hold, Environment.ProcessId, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
         Say($"idle bridge: {options.Sessions} sessions through the bridge, held {options.IdleSeconds} s, then one round trip each");
-        var through = await IdleScenario.RunAsync(bridgeUrl, options, bridge.Pid, cancellationToken).ConfigureAwait(false);
+        var through = await IdleScenario.RunAsync(bridgeUrl, options, hold, bridge.Pid, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
 
         static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -14,7 +14,7 @@ internal static class IdleScenario
     }
 
     /// <summary><paramref name="pid"/> is the process whose memory is measured (the bridge, or this process for the baseline).</summary>
-    public static async Task<Result> RunAsync(Uri url, BenchOptions options, int pid, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(Uri url, BenchOptions options, TimeSpan hold, int pid, CancellationToken cancellationToken)
     {
         ForceCollectIfSelf(pid);
         var rssBefore = ProcFs.RssBytes(pid);
@@ -23,7 +23,7 @@ internal static class IdleScenario
         {
             var cpuStart = ProcFs.CpuSeconds(pid);
             var held = Stopwatch.StartNew();
-            await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
             ForceCollectIfSelf(pid);
             var rssHeld = ProcFs.RssBytes(pid);
             var cpu = ProcFs.CpuSeconds(pid) - cpuStart;
