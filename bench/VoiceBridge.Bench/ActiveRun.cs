@@ -1,0 +1,33 @@
+namespace VoiceBridge.Bench;
+
+/// <summary>What one target (the baseline echo, or the bridge in front of it) did under the active load.</summary>
+internal sealed record ActiveRun(
+    string Target,
+    int Sessions,
+    double WindowSeconds,
+    LatencyStats RoundTrip,
+    long Sent,
+    long Received,
+    long Reordered,
+    long Errors,
+    string? FirstError,
+    double BenchCpuSeconds,
+    BridgeSample? BridgeBefore,
+    BridgeSample? BridgeStart,
+    BridgeSample? BridgeEnd)
+{
+    public long Lost => Sent - Received;
+
+    /// <summary>Round-trip frames timed inside the measured window.</summary>
+    public long MeasuredFrames => RoundTrip.Count;
+
+    public double BenchCpuPercent => BenchCpuSeconds / WindowSeconds * 100;
+
+    public double? BridgeCpuSeconds => BridgeEnd is null || BridgeStart is null ? null : BridgeEnd.CpuSeconds - BridgeStart.CpuSeconds;
+
+    public double? BridgeCpuPer1000Frames => BridgeCpuSeconds is { } cpu && MeasuredFrames > 0 ? cpu / MeasuredFrames * 1000 : null;
+
+    public double? BridgeCpuPercent => BridgeCpuSeconds is { } cpu ? cpu / WindowSeconds * 100 : null;
+
+    public double? RssPerSessionKb => BridgeEnd is null || BridgeBefore is null ? null : (BridgeEnd.RssBytes - BridgeBefore.RssBytes) / 1024.0 / Sessions;
+}

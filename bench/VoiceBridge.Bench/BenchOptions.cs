@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace VoiceBridge.Bench;
+
+/// <summary>The command line: <c>--scenario active --sessions 200 --seconds 10 [--binary] [--json file]</c>.</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage =
+        """
+        usage: dotnet run -c Release --project bench/VoiceBridge.Bench -- [options]
+          --scenario active|idle|connect|close|all   (default active)
+          --sessions N        browser sessions (default 100)
+          --seconds S         measured seconds of the active scenario, after the warm-up (default 10)
+          --warmup S          warm-up seconds excluded from the figures (default 1)
+          --idle-seconds S    how long the idle scenario holds its sessions (default 5)
+          --binary            send binary PCM frames (and ask for ?audio=binary) instead of text appends
+          --bridge DIR        use an already published bridge in DIR (default: publish with scripts/publish.sh)
+          --no-pin            do not pin the bridge and the load to separate cores
+          --json FILE         also write the figures as JSON
+        """;
+
+    public string Scenario { get; private set; } = "active";
+
+    public int Sessions { get; private set; } = 100;
+
+    public double Seconds { get; private set; } = 10;
+
+    public double WarmupSeconds { get; private set; } = 1;
+
+    public double IdleSeconds { get; private set; } = 5;
+
+    public bool Binary { get; private set; }
+
+    public string? BridgeDirectory { get; private set; }
+
+    public bool Pin { get; private set; } = true;
+
+    public string? JsonPath { get; private set; }
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--scenario":
+                    options.Scenario = Next();
+                    if (options.Scenario is not ("active" or "idle" or "connect" or "close" or "all"))
+                    {
+                        throw new ArgumentException($"unknown scenario '{options.Scenario}'");
+                    }
+
+                    break;
+                case "--sessions":
+                    options.Sessions = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    if (options.Sessions < 1)
+                    {
+                        throw new ArgumentException("--sessions must be at least 1");
+                    }
+
+                    break;
+                case "--seconds":
+                    options.Seconds = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--warmup":
+                    options.WarmupSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--idle-seconds":
+                    options.IdleSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--binary":
+                    options.Binary = true;
+                    break;
+                case "--bridge":
+                    options.BridgeDirectory = Path.GetFullPath(Next());
+                    break;
+                case "--no-pin":
+                    options.Pin = false;
+                    break;
+                case "--json":
+                    options.JsonPath = Path.GetFullPath(Next());
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{arg}'");
+            }
+        }
+
+        if (options.Seconds <= 0 || options.WarmupSeconds < 0 || options.IdleSeconds < 0)
+        {
+            throw new ArgumentException("--seconds must be positive, --warmup and --idle-seconds not negative");
+        }
+
+        return options;
+    }
+}

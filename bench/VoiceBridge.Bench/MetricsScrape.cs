@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace VoiceBridge.Bench;
+
+/// <summary>The few series of the bridge's <c>GET /metrics</c> the benchmark reads.</summary>
+internal sealed record MetricsScrape(double GcGen0, double GcGen1, double GcGen2, double GcPauseSeconds, double SessionsActive, double AllocatedBytes)
+{
+    public static readonly MetricsScrape Empty = new(0, 0, 0, 0, 0, double.NaN);
+
+    public static async Task<MetricsScrape> ReadAsync(HttpClient http, Uri bridge, CancellationToken cancellationToken)
+    {
+        var text = await http.GetStringAsync(new Uri(bridge, "/metrics"), cancellationToken).ConfigureAwait(false);
+        double gen0 = 0, gen1 = 0, gen2 = 0, pause = 0, active = 0, allocated = double.NaN;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var space = line.LastIndexOf(' ');
+            if (space < 0 || !double.TryParse(line.AsSpan(space + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                continue;
+            }
+
+            var series = line[..space];
+            switch (series)
+            {
+                case "dotnet_gc_collections_total{generation=\"0\"}":
+                    gen0 = value;
+                    break;
+                case "dotnet_gc_collections_total{generation=\"1\"}":
+                    gen1 = value;
+                    break;
+                case "dotnet_gc_collections_total{generation=\"2\"}":
+                    gen2 = value;
+                    break;
+                case "dotnet_gc_pause_seconds_total":
+                    pause = value;
+                    break;
+                case "voicebridge_sessions_active":
+                    active = value;
+                    break;
+                case "dotnet_gc_allocated_bytes_total":
+                    allocated = value;
+                    break;
+            }
+        }
+
+        return new MetricsScrape(gen0, gen1, gen2, pause, active, allocated);
+    }
+}
