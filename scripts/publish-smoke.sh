@@ -78,6 +78,7 @@ bridge_env=(
     -u VoiceBridge__Upstream__ApiKey
     ASPNETCORE_HTTP_PORTS="$port"
     ASPNETCORE_ENVIRONMENT=Production
+    DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
     OPENAI_API_KEY="$api_key"
     VoiceBridge__Upstream__Url="ws://127.0.0.1:$closed_port/v1/realtime"
 )

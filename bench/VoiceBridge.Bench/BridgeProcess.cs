@@ -99,6 +99,9 @@ internal sealed class BridgeProcess : IAsyncDisposable
         env["Kestrel__Limits__MaxConcurrentConnections"] = "200000";
         env["Serilog__MinimumLevel__Default"] = "Warning";
 
+        // As the Dockerfile ships it (socket completions run inline on the event thread; env-only, no runtimeconfig knob).
+        env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+
         var started = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the bridge");
         var log = new StringWriterLog();
