@@ -63,6 +63,46 @@ internal readonly record struct TokenUsage(
         return false;
     }
 
+    /// <summary>
+    /// Reads an <c>input_token_details</c> or <c>output_token_details</c> object (the reader is on its name); a value
+    /// that is not an object is skipped and counts as zeros.
+    /// </summary>
+    private static void ReadDetails(ref Utf8JsonReader reader, out long text, out long audio, out long image, out long cached)
+    {
+        text = audio = image = cached = 0;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("text_tokens"u8))
+            {
+                text = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("audio_tokens"u8))
+            {
+                audio = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("image_tokens"u8))
+            {
+                image = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("cached_tokens"u8))
+            {
+                cached = ReadCount(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
     private static bool TryReadUsage(ref Utf8JsonReader reader, out TokenUsage usage)
     {
         long input = 0, output = 0, inputText = 0, inputAudio = 0, inputImage = 0, cached = 0, outputText = 0, outputAudio = 0;
@@ -78,63 +118,11 @@ internal readonly record struct TokenUsage(
             }
             else if (reader.ValueTextEquals("input_token_details"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("text_tokens"u8))
-                    {
-                        inputText = ReadCount(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("audio_tokens"u8))
-                    {
-                        inputAudio = ReadCount(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("image_tokens"u8))
-                    {
-                        inputImage = ReadCount(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("cached_tokens"u8))
-                    {
-                        cached = ReadCount(ref reader);
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
-                }
+                ReadDetails(ref reader, out inputText, out inputAudio, out inputImage, out cached);
             }
             else if (reader.ValueTextEquals("output_token_details"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("text_tokens"u8))
-                    {
-                        outputText = ReadCount(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("audio_tokens"u8))
-                    {
-                        outputAudio = ReadCount(ref reader);
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
-                }
+                ReadDetails(ref reader, out outputText, out outputAudio, out _, out _);
             }
             else
             {
