@@ -102,6 +102,11 @@ ready="$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:
 [[ "$ready" == 200 ]] || fail "/readyz answered $ready"
 ok "/readyz 200"
 
+# The demo page and the browser client module ship in the image (wwwroot is published beside the binary).
+page="$(curl -sS --max-time 2 -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/voicebridge-client.js")"
+[[ "$page" == "200 text/javascript"* ]] || fail "/voicebridge-client.js answered '$page'"
+ok "/voicebridge-client.js served ($page)"
+
 # 4. The HEALTHCHECK command, with an explicit URL and exactly as the image runs it (URL from ASPNETCORE_HTTP_PORTS).
 (cd "$publish_dir" && dotnet VoiceBridge.dll --health-probe "http://127.0.0.1:$port/healthz") >"$work/probe.log" 2>&1 \
     || { cat "$work/probe.log" >&2; fail "--health-probe http://127.0.0.1:$port/healthz did not exit 0"; }

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The test command: builds and runs every test project in the solution, then prints the plain line
-# "N passed, M failed" summed over all test assemblies. Fails if any test failed, if the run failed
-# (build error, crashed or hung test host) or if no test ran at all.
+# The test command: installs the Debian packages the tests need when missing (scripts/install-test-deps.sh:
+# Chromium and espeak-ng for the browser tests, promtool), builds and runs every test project in the solution,
+# then prints the plain line "N passed, M failed" summed over all test assemblies. Fails if any test failed, if
+# the run failed (build error, crashed or hung test host) or if no test ran at all.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Process]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+bash scripts/install-test-deps.sh
 
 results="$root/artifacts/test-results"
 rm -rf "$results"

@@ -90,6 +90,7 @@ internal static class VoiceBridgeHosting
         services.AddVoiceBridgeMetrics();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName);
         return builder;
     }
 
@@ -113,6 +114,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -147,6 +149,7 @@ internal static class VoiceBridgeHosting
         }
 
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseDemoPage();
 
         // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade.
         app.UseWebSockets();

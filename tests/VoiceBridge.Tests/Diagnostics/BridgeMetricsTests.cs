@@ -307,13 +307,21 @@ public sealed class BridgeMetricsTests
             Assert.True(TokenUsage.TryParse(json, out _));
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        // Tiered compilation can allocate on this thread while it swaps in optimised code mid-loop (seen once:
+        // 3,784 B in one run); a parser that allocates does so in every round, so the quietest of five rounds counts.
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 5 && fewest != 0; round++)
         {
-            Assert.True(TokenUsage.TryParse(json, out _));
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                Assert.True(TokenUsage.TryParse(json, out _));
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 
     /// <summary>
