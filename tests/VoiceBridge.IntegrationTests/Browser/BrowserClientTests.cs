@@ -107,7 +107,10 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
             o.DeltaInterval = TimeSpan.FromMilliseconds(50);
             o.DeltaBytes = 4800;
         });
-        await using var bridge = new BridgeApp(upstream.Url);
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Session:TranscriptionModel"] = "gpt-4o-mini-transcribe",
+        });
         await using var browser = await DemoPageBrowser.OpenAsync(bridge.BaseUri, wav.Path, output);
         await browser.ConnectAsync();
         var connection = await upstream.NextConnectionAsync(ct);
@@ -275,6 +278,40 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         await browser.WaitForAsync("() => window.voiceBridgeDemo.client.state === 'closed'", TimeSpan.FromSeconds(5));
         await bridge.WaitForNoSessionsAsync(ct);
         Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task DevelopmentProcess_OnItsBuiltInSimulator_ThePageHoldsAConversation()
+    {
+        // What `dotnet run --project src/VoiceBridge` gives a newcomer: the real process, Development, no key, the
+        // built-in simulator, the page at `/` (launchSettings.json also turns input transcription on).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var ct = timeout.Token;
+        var speech = await SpokenAudio.SpeakAsync("Good morning. Is anybody there?", ct);
+        using var wav = TempWav.Write(SpokenAudio.Concat(SpokenAudio.Silence(500, speech.SampleRate), speech, SpokenAudio.Silence(2500, speech.SampleRate)));
+
+        await using var process = ProcessLevel.BridgeProcess.Start("Development", new Dictionary<string, string>
+        {
+            ["VoiceBridge__Session__TranscriptionModel"] = "gpt-4o-mini-transcribe",
+        });
+        (await process.WaitForHealthyAsync(ct)).Dispose();
+
+        await using var browser = await DemoPageBrowser.OpenAsync(process.BaseUri, wav.Path, output);
+        await browser.ConnectAsync();
+        await browser.WaitForAsync(
+            "() => { const s = window.voiceBridgeDemo.client.stats; return s.turns.length === 1 && s.samplesPlayed > 0 && s.samplesPlayed === s.samplesReceived"
+            + " && document.querySelector('#transcript li.assistant:not(.partial)') !== null && document.querySelector('#transcript li.user') !== null; }",
+            TimeSpan.FromSeconds(30));
+
+        var stats = await browser.StatsAsync();
+        var playedMs = stats.GetProperty("samplesPlayed").GetDouble() * 1000 / WireRate;
+        output.WriteLine($"played {playedMs:F0} ms of the simulator's answer; the question was {speech.DurationMs:F0} ms");
+        Assert.True(playedMs >= speech.DurationMs, "the simulator echoes the whole turn");
+        Assert.Contains("simulated transcript of", await browser.Page.InnerTextAsync("#transcript li.user"), StringComparison.Ordinal);
+        Assert.StartsWith("You said something for", await browser.Page.InnerTextAsync("#transcript li.assistant"), StringComparison.Ordinal);
+        Assert.Empty(await browser.ClientErrorsAsync());
+        Assert.Empty(browser.PageErrors);
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("development-simulator")}");
     }
 
     private static List<JsonElement> ClientEvents(UpstreamConnection connection, string type)
