@@ -139,15 +139,15 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         Assert.InRange(stopMs, 0, 100);
         Assert.InRange(playedMs, 200, question.DurationMs - 200);
 
-        // The service received exactly one truncate, for the playing item, at what the page played (within 60 ms),
-        // and that matches the page's own clock since the item's audio began.
+        // The service received exactly one truncate, for the playing item, at what the page played (within 60 ms).
+        // (The page's clock since the item began is logged above, not asserted: on a loaded machine the audio thread
+        // falls behind the clock, and what counts is what was played.)
         var truncates = ClientEvents(connection, "conversation.item.truncate");
         var truncate = Assert.Single(truncates);
         Assert.Equal(item, truncate.GetProperty("item_id").GetString());
         Assert.Equal(0, truncate.GetProperty("content_index").GetInt32());
         var audioEndMs = truncate.GetProperty("audio_end_ms").GetInt32();
         Assert.InRange(audioEndMs, playedMs - 60, playedMs + 60);
-        Assert.InRange(audioEndMs, sinceStartMs - 60, sinceStartMs + 60);
         Assert.Equal(audioEndMs, record.GetProperty("truncatedMs").GetInt32());
 
         // Nothing more of the interrupted item is played (the deltas still in flight are dropped), and the next
