@@ -99,6 +99,9 @@ internal sealed class BridgeProcess : IAsyncDisposable
         env["Kestrel__Limits__MaxConcurrentConnections"] = "200000";
         env["Serilog__MinimumLevel__Default"] = "Warning";
 
+        // Benchmark-only /metrics series (bytes allocated, longest GC pause since the previous scrape); off by default.
+        env["VoiceBridge__Telemetry__BenchmarkCounters"] = "true";
+
         // As the Dockerfile ships it (socket completions run inline on the event thread; env-only, no runtimeconfig knob).
         env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
 
