@@ -13,6 +13,7 @@ internal sealed record ActiveRun(
     string? FirstError,
     double BenchCpuSeconds,
     BridgeSample? BridgeBefore,
+    double ScrapeAllocatedBytes,
     BridgeSample? BridgeStart,
     BridgeSample? BridgeEnd)
 {
@@ -28,6 +29,14 @@ internal sealed record ActiveRun(
     public double? BridgeCpuPer1000Frames => BridgeCpuSeconds is { } cpu && MeasuredFrames > 0 ? cpu / MeasuredFrames * 1000 : null;
 
     public double? BridgeCpuPercent => BridgeCpuSeconds is { } cpu ? cpu / WindowSeconds * 100 : null;
+
+    /// <summary>
+    /// Bridge heap bytes allocated in the window (less the one scrape that falls inside it) per message forwarded:
+    /// a round trip is two forwarded messages, browser to upstream and back. NaN without the benchmark counters.
+    /// </summary>
+    public double AllocatedBytesPerForwardedFrame => BridgeEnd is null || BridgeStart is null || MeasuredFrames == 0
+        ? double.NaN
+        : (BridgeEnd.Metrics.AllocatedBytes - BridgeStart.Metrics.AllocatedBytes - ScrapeAllocatedBytes) / (2.0 * MeasuredFrames);
 
     public double? RssPerSessionKb => BridgeEnd is null || BridgeBefore is null ? null : (BridgeEnd.RssBytes - BridgeBefore.RssBytes) / 1024.0 / Sessions;
 }

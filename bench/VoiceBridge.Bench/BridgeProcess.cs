@@ -99,8 +99,14 @@ internal sealed class BridgeProcess : IAsyncDisposable
         env["Kestrel__Limits__MaxConcurrentConnections"] = "200000";
         env["Serilog__MinimumLevel__Default"] = "Warning";
 
+        // Benchmark-only /metrics series (bytes allocated, longest GC pause since the previous scrape); off by default.
+        env["VoiceBridge__Telemetry__BenchmarkCounters"] = "true";
+
         // As the Dockerfile ships it (socket completions run inline on the event thread; env-only, no runtimeconfig knob).
         env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+
+        // As the Dockerfile ships it too: room in the shared array pool for message buffers returned in bursts.
+        env["DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION"] = "256";
 
         var started = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the bridge");

@@ -93,9 +93,9 @@ internal sealed class Report
             var m0 = start.Metrics;
             var m1 = end.Metrics;
             Row(S, "bridge GC collections gen0/gen1/gen2", "-", $"{m1.GcGen0 - m0.GcGen0:F0}/{m1.GcGen1 - m0.GcGen1:F0}/{m1.GcGen2 - m0.GcGen2:F0}");
-            Row(S, "bridge GC pause total, ms", "-", F((m1.GcPauseSeconds - m0.GcPauseSeconds) * 1000, 2));
-            var allocated = m1.AllocatedBytes - m0.AllocatedBytes;
-            Row(S, "bridge bytes allocated per round-trip frame", "-", double.IsNaN(allocated) ? "n/a (no counter)" : F(allocated / frames, 0));
+            Row(S, "bridge GC pause total / max, ms", "-", $"{F((m1.GcPauseSeconds - m0.GcPauseSeconds) * 1000, 2)} / {F(m1.GcPauseMaxSeconds * 1000, 2)}");
+            var perFrame = bridge.AllocatedBytesPerForwardedFrame;
+            Row(S, "bridge bytes allocated per forwarded frame", "-", double.IsNaN(perFrame) ? "n/a (no counter)" : F(perFrame, 0));
         }
 
         _json["active"] = new JsonObject
@@ -136,6 +136,8 @@ internal sealed class Report
             json["bridge_gc_gen1"] = e.Metrics.GcGen1 - s.Metrics.GcGen1;
             json["bridge_gc_gen2"] = e.Metrics.GcGen2 - s.Metrics.GcGen2;
             json["bridge_gc_pause_s"] = e.Metrics.GcPauseSeconds - s.Metrics.GcPauseSeconds;
+            json["bridge_gc_pause_max_s"] = double.IsNaN(e.Metrics.GcPauseMaxSeconds) ? null : e.Metrics.GcPauseMaxSeconds;
+            json["bridge_allocated_bytes_per_forwarded_frame"] = double.IsNaN(run.AllocatedBytesPerForwardedFrame) ? null : run.AllocatedBytesPerForwardedFrame;
         }
 
         return json;

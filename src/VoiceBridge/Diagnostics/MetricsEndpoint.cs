@@ -30,7 +30,7 @@ internal static class MetricsEndpoint
         return app;
     }
 
-    private static IResult Handle(HttpContext context, MetricsCollector collector, IOptions<TelemetryOptions> telemetry, IOptions<AdminOptions> admin, ILogger<MetricsCollector> logger)
+    private static IResult Handle(HttpContext context, MetricsCollector collector, GcBenchmarkCounters gcBenchmark, IOptions<TelemetryOptions> telemetry, IOptions<AdminOptions> admin, ILogger<MetricsCollector> logger)
     {
         var started = Stopwatch.GetTimestamp();
         if (telemetry.Value.Metrics == MetricsAccess.Protected && !IsAuthorized(context.Request, admin.Value.ApiKey))
@@ -40,7 +40,7 @@ internal static class MetricsEndpoint
             return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, "unauthorized", "GET /metrics needs 'Authorization: Bearer <admin key>'.");
         }
 
-        var body = PrometheusTextWriter.Write(collector.Collect().Concat(ProcessMetrics.Collect()));
+        var body = PrometheusTextWriter.Write(collector.Collect().Concat(ProcessMetrics.Collect()).Concat(gcBenchmark.Collect()));
         context.Response.Headers.CacheControl = "no-store";
         MetricsLog.Scraped(logger, StatusCodes.Status200OK, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return TypedResults.Text(body, PrometheusTextWriter.ContentType, Encoding.UTF8);

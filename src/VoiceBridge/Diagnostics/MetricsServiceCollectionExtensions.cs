@@ -22,6 +22,8 @@ internal static class MetricsServiceCollectionExtensions
         services.AddSingleton<MetricsCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsCollector>());
         services.AddHostedService<OtlpMetricsExport>();
+        services.AddSingleton<GcBenchmarkCounters>();
+        services.AddHostedService(sp => sp.GetRequiredService<GcBenchmarkCounters>());
         return services;
     }
 }

@@ -29,4 +29,11 @@ internal sealed class TelemetryOptions
     public OtlpExportProtocol OtlpProtocol { get; set; } = OtlpExportProtocol.Grpc;
 
     public TimeSpan OtlpExportInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Benchmark only (<c>bench/VoiceBridge.Bench</c> turns it on): <c>/metrics</c> also exposes
+    /// <c>dotnet_gc_allocated_bytes_total</c> and <c>dotnet_gc_pause_max_seconds</c>, and a 50 ms timer samples
+    /// each collection's pause. Off (the default), nothing of it runs and <c>/metrics</c> is unchanged.
+    /// </summary>
+    public bool BenchmarkCounters { get; set; }
 }

@@ -712,8 +712,10 @@ internal sealed class BridgeSession : IAsyncDisposable
                 await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
             }
 
+            // No token on the wait: every way a session ends completes the queue (End, Release), which ends the wait,
+            // and an uncancellable wait reuses the channel's one waiter instead of allocating one per idle period.
             var reader = queue.Reader;
-            while (queue.UrgentClose is null && await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (queue.UrgentClose is null && await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 while (queue.UrgentClose is null && reader.TryRead(out var frame))
                 {

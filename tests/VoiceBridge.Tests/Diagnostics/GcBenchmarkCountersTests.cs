@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using VoiceBridge.Diagnostics;
+
+namespace VoiceBridge.Tests.Diagnostics;
+
+public sealed class GcBenchmarkCountersTests
+{
+    [Fact]
+    public void Collect_Off_AddsNothingToMetrics()
+    {
+        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions()), TimeProvider.System);
+
+        Assert.Empty(counters.Collect());
+    }
+
+    [Fact]
+    public void Collect_On_ExposesAllocatedBytesAndMaxPause()
+    {
+        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions { BenchmarkCounters = true }), TimeProvider.System);
+
+        var families = counters.Collect().ToDictionary(f => f.Name);
+
+        Assert.Equal(MetricType.Counter, families["dotnet_gc_allocated_bytes_total"].Type);
+        Assert.True(families["dotnet_gc_allocated_bytes_total"].Samples[0].Value > 0);
+        Assert.Equal(MetricType.Gauge, families["dotnet_gc_pause_max_seconds"].Type);
+        Assert.True(families["dotnet_gc_pause_max_seconds"].Samples[0].Value >= 0);
+        Assert.Contains("dotnet_gc_pause_unsampled_total", families.Keys);
+    }
+}
