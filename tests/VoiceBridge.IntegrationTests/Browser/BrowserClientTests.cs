@@ -154,7 +154,8 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         // turn, the interruption itself, is answered and played.
         await browser.WaitForAsync(
             "() => { const s = window.voiceBridgeDemo.client.stats; const next = s.turns[1]?.item;"
-            + " return next !== undefined && s.receivedByItem[next] > 0 && s.playedByItem[next] === s.receivedByItem[next]; }",
+            + " return window.__events.filter((e) => e.type === 'response.done').length === 2"
+            + " && next !== undefined && s.receivedByItem[next] > 0 && s.playedByItem[next] === s.receivedByItem[next]; }",
             TimeSpan.FromSeconds(20));
         var stats = await browser.StatsAsync();
         Assert.Equal(2, (await browser.EventsAsync("response.done")).Length);
