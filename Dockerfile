@@ -21,7 +21,7 @@ RUN bash scripts/publish.sh /app/publish
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 # DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: socket completions run on the event thread instead of a thread-pool
-# hop; with the thread-pool spin limit (in the runtimeconfig) it cut the bridge's CPU per frame by ~18% and its median
+# hop (and, through VoiceBridge:WebSocket:InlineScheduling left unset, Kestrel runs its continuations there too); with the thread-pool spin limit (in the runtimeconfig) it cut the bridge's CPU per frame by ~18% and its median
 # added latency by ~24% (bench/VoiceBridge.Bench, README "Performance").
 # DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION: a message buffer is rented by one socket's receive
 # loop and returned by the other socket's send loop on another thread; the shared pool's default 32 arrays per core

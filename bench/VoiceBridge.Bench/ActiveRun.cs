@@ -38,5 +38,10 @@ internal sealed record ActiveRun(
         ? double.NaN
         : (BridgeEnd.Metrics.AllocatedBytes - BridgeStart.Metrics.AllocatedBytes - ScrapeAllocatedBytes) / (2.0 * MeasuredFrames);
 
+    /// <summary>Thread-pool work items the bridge ran in the window per round trip (two forwarded messages).</summary>
+    public double WorkItemsPerRoundTrip => BridgeEnd is null || BridgeStart is null || MeasuredFrames == 0
+        ? double.NaN
+        : (BridgeEnd.Metrics.WorkItems - BridgeStart.Metrics.WorkItems) / MeasuredFrames;
+
     public double? RssPerSessionKb => BridgeEnd is null || BridgeBefore is null ? null : (BridgeEnd.RssBytes - BridgeBefore.RssBytes) / 1024.0 / Sessions;
 }

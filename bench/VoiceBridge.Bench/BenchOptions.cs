@@ -11,7 +11,7 @@ internal sealed class BenchOptions
           --scenario active|idle|connect|close|all   (default active)
           --sessions N        browser sessions (default 100)
           --seconds S         measured seconds of the active scenario, after the warm-up (default 10)
-          --warmup S          warm-up seconds excluded from the figures (default 1)
+          --warmup S          warm-up seconds excluded from the figures (default 10: the bridge JIT-compiles its hot path to tier 1 in the first seconds)
           --idle-seconds S    how long the idle scenario holds its sessions (default 5)
           --binary            send binary PCM frames (and ask for ?audio=binary) instead of text appends
           --bridge DIR        use an already published bridge in DIR (default: publish with scripts/publish.sh)
@@ -25,7 +25,7 @@ internal sealed class BenchOptions
 
     public double Seconds { get; private set; } = 10;
 
-    public double WarmupSeconds { get; private set; } = 1;
+    public double WarmupSeconds { get; private set; } = 10;
 
     public double IdleSeconds { get; private set; } = 5;
 

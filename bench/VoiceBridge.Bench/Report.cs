@@ -96,6 +96,8 @@ internal sealed class Report
             Row(S, "bridge GC pause total / max, ms", "-", $"{F((m1.GcPauseSeconds - m0.GcPauseSeconds) * 1000, 2)} / {F(m1.GcPauseMaxSeconds * 1000, 2)}");
             var perFrame = bridge.AllocatedBytesPerForwardedFrame;
             Row(S, "bridge bytes allocated per forwarded frame", "-", double.IsNaN(perFrame) ? "n/a (no counter)" : F(perFrame, 0));
+            var workItems = bridge.WorkItemsPerRoundTrip;
+            Row(S, "bridge thread-pool work items per round trip", "-", double.IsNaN(workItems) ? "n/a (no counter)" : F(workItems, 2));
         }
 
         _json["active"] = new JsonObject
@@ -138,6 +140,7 @@ internal sealed class Report
             json["bridge_gc_pause_s"] = e.Metrics.GcPauseSeconds - s.Metrics.GcPauseSeconds;
             json["bridge_gc_pause_max_s"] = double.IsNaN(e.Metrics.GcPauseMaxSeconds) ? null : e.Metrics.GcPauseMaxSeconds;
             json["bridge_allocated_bytes_per_forwarded_frame"] = double.IsNaN(run.AllocatedBytesPerForwardedFrame) ? null : run.AllocatedBytesPerForwardedFrame;
+            json["bridge_work_items_per_round_trip"] = double.IsNaN(run.WorkItemsPerRoundTrip) ? null : run.WorkItemsPerRoundTrip;
         }
 
         return json;

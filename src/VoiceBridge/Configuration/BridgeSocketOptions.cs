@@ -17,4 +17,11 @@ internal sealed class BridgeSocketOptions
 
     /// <summary>How long a close handshake may take before the socket is aborted (not in the contract table).</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Run Kestrel's connection continuations on the socket event thread instead of the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>). Unset: on when <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>,
+    /// as the Docker image sets it. Safe here because nothing on the bridge's I/O path blocks.
+    /// </summary>
+    public bool? InlineScheduling { get; set; }
 }

@@ -49,6 +49,7 @@ internal sealed class GcBenchmarkCounters : BackgroundService
             Single("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started (benchmark counters).", MetricType.Counter, GC.GetTotalAllocatedBytes(precise: true)),
             Single("dotnet_gc_pause_max_seconds", "Longest pause of the collections sampled since the previous scrape (benchmark counters).", MetricType.Gauge, maxPause.TotalSeconds),
             Single("dotnet_gc_pause_unsampled_total", "Collections whose pause the 50 ms sampler missed (benchmark counters).", MetricType.Counter, unsampled),
+            Single("dotnet_threadpool_work_items_total", "Thread-pool work items completed since the process started (benchmark counters).", MetricType.Counter, ThreadPool.CompletedWorkItemCount),
         ];
     }
 

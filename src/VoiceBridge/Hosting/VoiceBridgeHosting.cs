@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Admin;
@@ -70,6 +71,13 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<IValidateOptions<RealtimeSessionOptions>, RealtimeSessionOptionsValidator>();
         services.AddSingleton<IValidateOptions<BridgeSocketOptions>, BridgeSocketOptionsValidator>();
+        // Read leniently, straight from configuration: Kestrel builds its transport before the bridge validates its
+        // options, and a bad value (here or elsewhere in the section) must be reported by that validation as one line.
+        services.AddOptions<SocketTransportOptions>().Configure<IConfiguration>((sockets, configuration) =>
+            sockets.UnsafePreferInlineScheduling =
+                bool.TryParse(configuration[BridgeSocketOptions.SectionName + ":" + nameof(BridgeSocketOptions.InlineScheduling)], out var inline)
+                    ? inline
+                    : Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1");
         services.AddOptions<WebSocketOptions>().Configure<IOptions<BridgeSocketOptions>>((webSockets, bridge) =>
         {
             webSockets.KeepAliveInterval = bridge.Value.KeepAliveInterval;

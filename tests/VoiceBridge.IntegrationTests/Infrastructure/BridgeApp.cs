@@ -32,6 +32,10 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
             ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:03",
             ["VoiceBridge:Upstream:RetryBaseDelay"] = "00:00:00.020",
             ["Serilog:MinimumLevel"] = "Warning",
+
+            // As the Docker image runs (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 turns it on there): Kestrel runs
+            // the bridge's continuations on the socket thread, so every test exercises the shipped scheduling.
+            ["VoiceBridge:WebSocket:InlineScheduling"] = "true",
         };
         if (upstream is null)
         {

@@ -7,6 +7,7 @@ public sealed class StartupConfigurationTests
 
     [Theory]
     [InlineData("VoiceBridge__WebSocket__QueueCapacity", "-1", "VoiceBridge:WebSocket:QueueCapacity")]
+    [InlineData("VoiceBridge__WebSocket__InlineScheduling", "maybe", "VoiceBridge:WebSocket:InlineScheduling")]
     [InlineData("VoiceBridge__WebSocket__MaxMessageBytes", "0", "VoiceBridge:WebSocket:MaxMessageBytes")]
     [InlineData("VoiceBridge__WebSocket__KeepAliveInterval", "-00:00:01", "VoiceBridge:WebSocket:KeepAliveInterval")]
     [InlineData("VoiceBridge__WebSocket__SlowClientTimeout", "00:00:00", "VoiceBridge:WebSocket:SlowClientTimeout")]

@@ -26,4 +26,20 @@ public sealed class GcBenchmarkCountersTests
         Assert.True(families["dotnet_gc_pause_max_seconds"].Samples[0].Value >= 0);
         Assert.Contains("dotnet_gc_pause_unsampled_total", families.Keys);
     }
+
+    [Fact]
+    public async Task Collect_On_CountsThreadPoolWorkItems()
+    {
+        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions { BenchmarkCounters = true }), TimeProvider.System);
+        double WorkItems() => counters.Collect().Single(f => f.Name == "dotnet_threadpool_work_items_total").Samples[0].Value;
+
+        var before = WorkItems();
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Run(() => { });
+        }
+
+        Assert.Equal(MetricType.Counter, counters.Collect().Single(f => f.Name == "dotnet_threadpool_work_items_total").Type);
+        Assert.True(WorkItems() - before >= 20, "20 Task.Run work items were not counted");
+    }
 }
