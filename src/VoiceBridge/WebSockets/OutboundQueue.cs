@@ -21,7 +21,11 @@ internal sealed class OutboundQueue
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
-            AllowSynchronousContinuations = false,
+            // The send loop waiting on this queue runs on the writer's thread (a receive loop, usually on the socket
+            // thread) instead of a thread-pool hop: 2 work items less per round trip, and, measured with the bench
+            // in steady state, ~17% less CPU per frame and a lower p99 (README "Performance"). Safe because nothing
+            // on either loop blocks, the channel wakes its reader outside its lock, and the one reader keeps order.
+            AllowSynchronousContinuations = true,
         });
     }
 
