@@ -8,11 +8,11 @@ WORKDIR /src
 # Restore from the project and package files alone, so this layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/VoiceBridge/VoiceBridge.csproj src/VoiceBridge/
-RUN dotnet restore src/VoiceBridge/VoiceBridge.csproj
+COPY scripts/publish.sh scripts/
+RUN bash scripts/publish.sh --restore
 
 # .editorconfig takes part in the build (analyzers, warnings as errors); appsettings.json travels with the binary.
 COPY .editorconfig appsettings.json ./
-COPY scripts/publish.sh scripts/
 COPY src/ src/
 # The same script CI's publish smoke runs (scripts/publish-smoke.sh): one publish command, in one place.
 RUN bash scripts/publish.sh /app/publish
