@@ -64,6 +64,18 @@ internal static class BenchRunner
             failed |= await RunCloseAsync(options, echo, bridge, bridgeUrl, http, report, cancellationToken).ConfigureAwait(false);
         }
 
+        if (options.HeapCensus && options.Scenario is "idle" or "all")
+        {
+            await CensusScenario.RunAsync(bridgeUrl, options, bridge, active: false, cancellationToken).ConfigureAwait(false);
+            await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.HeapCensus && options.Scenario is "active" or "all")
+        {
+            await CensusScenario.RunAsync(bridgeUrl, options, bridge, active: true, cancellationToken).ConfigureAwait(false);
+            await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
+        }
+
         if (bridge.HasExited)
         {
             throw new InvalidOperationException($"the bridge exited during the run:\n{bridge.RecentOutput}");
