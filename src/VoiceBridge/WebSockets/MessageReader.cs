@@ -11,10 +11,14 @@ namespace VoiceBridge.WebSockets;
 /// </summary>
 internal static class MessageReader
 {
-    private const int InitialBufferSize = 8 * 1024;
+    /// <summary>The first buffer for a message whose size is not known yet; it doubles as needed, up to the cap.</summary>
+    public const int DefaultInitialBufferSize = 8 * 1024;
+
+    public static ValueTask<InboundMessage> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken) =>
+        ReadAsync(socket, maxBytes, DefaultInitialBufferSize, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<InboundMessage> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
+    public static async ValueTask<InboundMessage> ReadAsync(WebSocket socket, int maxBytes, int initialBufferSize, CancellationToken cancellationToken)
     {
         var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         if (first.MessageType == WebSocketMessageType.Close)
@@ -23,7 +27,7 @@ internal static class MessageReader
         }
 
         var type = first.MessageType;
-        var buffer = ArrayPool<byte>.Shared.Rent(first.EndOfMessage ? 1 : Math.Min(InitialBufferSize, maxBytes + 1));
+        var buffer = ArrayPool<byte>.Shared.Rent(first.EndOfMessage ? 1 : Math.Min(initialBufferSize, maxBytes + 1));
         if (first.EndOfMessage)
         {
             // An empty message: the header said FIN with no payload.
