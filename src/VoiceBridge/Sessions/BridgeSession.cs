@@ -290,7 +290,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         {
             while (true)
             {
-                var message = await MessageReader.ReadAsync(_browser, _options.MaxMessageBytes, BrowserInitialBufferBytes, token).ConfigureAwait(false);
+                var first = await MessageReader.WaitAsync(_browser, token).ConfigureAwait(false);
+                var message = await MessageReader.ReadAsync(_browser, first, _options.MaxMessageBytes, BrowserInitialBufferBytes, token).ConfigureAwait(false);
                 switch (message.Kind)
                 {
                     case InboundKind.Close:
@@ -530,7 +531,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         {
             while (true)
             {
-                var message = await MessageReader.ReadAsync(upstream, UpstreamMaxMessageBytes, token).ConfigureAwait(false);
+                var first = await MessageReader.WaitAsync(upstream, token).ConfigureAwait(false);
+                var message = await MessageReader.ReadAsync(upstream, first, UpstreamMaxMessageBytes, MessageReader.DefaultInitialBufferSize, token).ConfigureAwait(false);
                 switch (message.Kind)
                 {
                     case InboundKind.Close:
