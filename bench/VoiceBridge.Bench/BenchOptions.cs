@@ -19,6 +19,8 @@ internal sealed class BenchOptions
           --json FILE         also write the figures as JSON
           --heap-census       afterwards, count the bridge's heap (ClrMD) with 0, N and 2N sessions (idle, active or both)
           --census-top K      how many types the census lists (default 30)
+          --settle-gc         idle scenario: a full GC in the bridge (through EventPipe) before each RSS reading
+          --bridge-env N=V    start the bridge with this environment variable too (repeatable; e.g. DOTNET_GCgen0size=0x200000)
         """;
 
     public string Scenario { get; private set; } = "active";
@@ -42,6 +44,10 @@ internal sealed class BenchOptions
     public bool HeapCensus { get; private set; }
 
     public int CensusTop { get; private set; } = 30;
+
+    public bool SettleGc { get; private set; }
+
+    public List<KeyValuePair<string, string>> BridgeEnvironment { get; } = [];
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -91,6 +97,19 @@ internal sealed class BenchOptions
                     break;
                 case "--census-top":
                     options.CensusTop = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--settle-gc":
+                    options.SettleGc = true;
+                    break;
+                case "--bridge-env":
+                    var pair = Next();
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        throw new ArgumentException("--bridge-env needs NAME=VALUE");
+                    }
+
+                    options.BridgeEnvironment.Add(new(pair[..equals], pair[(equals + 1)..]));
                     break;
                 case "--json":
                     options.JsonPath = Path.GetFullPath(Next());

@@ -10,21 +10,21 @@ internal static class CensusScenario
     /// <summary>Time for a step's sessions to settle (active: to reach steady sending) before the census.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
-    public static async Task RunAsync(Uri bridgeUrl, BenchOptions options, BridgeProcess bridge, bool active, CancellationToken cancellationToken)
+    public static async Task RunAsync(Uri bridgeUrl, BenchOptions options, BridgeProcess bridge, HttpClient http, bool active, CancellationToken cancellationToken)
     {
         var what = active ? "active" : "idle";
         var n = options.Sessions;
         BenchRunner.Say($"heap census ({what}): 0, {n} and {2 * n} sessions through the bridge; the bridge is suspended while counted");
-        var none = HeapCensus.Take(bridge.Pid, 0);
+        var none = await TakeAsync(0).ConfigureAwait(false);
         var sessions = new List<LoadSession>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loops = new List<Task>();
         try
         {
             await AddAsync(n).ConfigureAwait(false);
-            var atN = HeapCensus.Take(bridge.Pid, n);
+            var atN = await TakeAsync(n).ConfigureAwait(false);
             await AddAsync(n).ConfigureAwait(false);
-            var at2N = HeapCensus.Take(bridge.Pid, 2 * n);
+            var at2N = await TakeAsync(2 * n).ConfigureAwait(false);
 
             Console.WriteLine();
             Console.Write(HeapCensus.Compare($"{what}, fixed + per-session", none, atN, options.CensusTop));
@@ -41,6 +41,17 @@ internal static class CensusScenario
             {
                 session.Dispose();
             }
+        }
+
+        // The census as found (its dead bytes are garbage a gen0 budget holds), then RSS again after a full GC.
+        async Task<HeapCensus> TakeAsync(int count)
+        {
+            var allocated = (await MetricsScrape.ReadAsync(http, bridge.Url, cancellationToken).ConfigureAwait(false)).AllocatedBytes;
+            var census = HeapCensus.Take(bridge.Pid, count);
+            census.AllocatedBytes = allocated;
+            await BridgeGc.CollectAsync(bridge, http, cancellationToken).ConfigureAwait(false);
+            census.RssAfterGcBytes = ProcFs.RssBytes(bridge.Pid);
+            return census;
         }
 
         async Task AddAsync(int count)

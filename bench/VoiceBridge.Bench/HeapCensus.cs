@@ -44,6 +44,12 @@ internal sealed class HeapCensus
 
     public int Threads { get; private set; }
 
+    /// <summary>RSS once a full GC has run right after the census (no garbage left to count).</summary>
+    public long RssAfterGcBytes { get; set; }
+
+    /// <summary>The bridge's <c>dotnet_gc_allocated_bytes_total</c> just before the census (NaN without the benchmark counters).</summary>
+    public double AllocatedBytes { get; set; } = double.NaN;
+
     public static HeapCensus Take(int pid, int sessions)
     {
         var census = new HeapCensus(sessions);
@@ -205,6 +211,8 @@ internal sealed class HeapCensus
 
         Line(string.Create(CultureInfo.InvariantCulture, $"== heap census: {title}: {low.Sessions} → {high.Sessions} sessions, per added session =="));
         Line(string.Create(CultureInfo.InvariantCulture, $"  RSS                  {Kb(low.RssBytes),10} → {Kb(high.RssBytes),10} KB   {PerSession(low.RssBytes, high.RssBytes),8} B/session"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  RSS after a full GC  {Kb(low.RssAfterGcBytes),10} → {Kb(high.RssAfterGcBytes),10} KB   {PerSession(low.RssAfterGcBytes, high.RssAfterGcBytes),8} B/session"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  allocated in between (GC.GetTotalAllocatedBytes, includes the GC-inducing scrapes)  {(high.AllocatedBytes - low.AllocatedBytes) / added:F0} B/session"));
         Line(string.Create(CultureInfo.InvariantCulture, $"  managed live         {Kb(low.LiveBytes),10} → {Kb(high.LiveBytes),10} KB   {PerSession(low.LiveBytes, high.LiveBytes),8} B/session ({PerSession(low.LiveObjects, high.LiveObjects)} objects)"));
         Line(string.Create(CultureInfo.InvariantCulture, $"  managed dead         {Kb(low.DeadBytes),10} → {Kb(high.DeadBytes),10} KB   {PerSession(low.DeadBytes, high.DeadBytes),8} B/session (garbage not yet collected)"));
         Line(string.Create(CultureInfo.InvariantCulture, $"  threads              {low.Threads,10} → {high.Threads,10}"));
