@@ -1,6 +1,10 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using VoiceBridge.WebSockets;
 
@@ -135,6 +139,39 @@ public class WebSocketClientHandshakeTests
         var e = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClientHandshake.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), [], TimeSpan.Zero, TimeSpan.Zero, ct));
         Assert.Null(e.StatusCode);
         await server;
+    }
+
+    [Fact]
+    public async Task ConnectAsync_Wss_SendsTheHostAsSniAndRefusesAnUntrustedCertificate()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var ct = timeout.Token;
+        using var key = ECDsa.Create();
+        using var certificate = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(
+            async () =>
+            {
+                using var client = await listener.AcceptTcpClientAsync(ct);
+                await using var tls = new SslStream(client.GetStream());
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, ct);
+                }
+                catch (Exception e) when (e is AuthenticationException or IOException)
+                {
+                    // The client refuses the certificate and drops the handshake.
+                }
+
+                return tls.TargetHostName;
+            },
+            ct);
+
+        await Assert.ThrowsAsync<AuthenticationException>(() => WebSocketClientHandshake.ConnectAsync(new Uri($"wss://localhost:{port}/v1/realtime"), Bearer, TimeSpan.Zero, TimeSpan.Zero, ct));
+        Assert.Equal("localhost", await server);
     }
 
     [Fact]
