@@ -17,6 +17,10 @@ internal sealed class BenchOptions
           --bridge DIR        use an already published bridge in DIR (default: publish with scripts/publish.sh)
           --no-pin            do not pin the bridge and the load to separate cores
           --json FILE         also write the figures as JSON
+          --heap-census       afterwards, count the bridge's heap (ClrMD) with 0, N and 2N sessions (idle, active or both)
+          --census-top K      how many types the census lists (default 30)
+          --settle-gc         idle scenario: a full GC in the bridge (through EventPipe) before each RSS reading
+          --bridge-env N=V    start the bridge with this environment variable too (repeatable; e.g. DOTNET_GCgen0size=0x200000)
         """;
 
     public string Scenario { get; private set; } = "active";
@@ -36,6 +40,14 @@ internal sealed class BenchOptions
     public bool Pin { get; private set; } = true;
 
     public string? JsonPath { get; private set; }
+
+    public bool HeapCensus { get; private set; }
+
+    public int CensusTop { get; private set; } = 30;
+
+    public bool SettleGc { get; private set; }
+
+    public List<KeyValuePair<string, string>> BridgeEnvironment { get; } = [];
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -79,6 +91,25 @@ internal sealed class BenchOptions
                     break;
                 case "--no-pin":
                     options.Pin = false;
+                    break;
+                case "--heap-census":
+                    options.HeapCensus = true;
+                    break;
+                case "--census-top":
+                    options.CensusTop = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--settle-gc":
+                    options.SettleGc = true;
+                    break;
+                case "--bridge-env":
+                    var pair = Next();
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        throw new ArgumentException("--bridge-env needs NAME=VALUE");
+                    }
+
+                    options.BridgeEnvironment.Add(new(pair[..equals], pair[(equals + 1)..]));
                     break;
                 case "--json":
                     options.JsonPath = Path.GetFullPath(Next());

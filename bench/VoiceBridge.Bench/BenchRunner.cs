@@ -14,6 +14,15 @@ internal static class BenchRunner
         Say(pinning);
         Say($"machine: {Environment.ProcessorCount} cores, load average {ProcFs.LoadAverage()} (1/5/15 min) before the run, .NET {Environment.Version}");
         report.Notes.Add(pinning);
+        foreach (var (name, value) in options.BridgeEnvironment)
+        {
+            report.Notes.Add($"bridge started with {name}={value} (--bridge-env)");
+        }
+
+        if (options.SettleGc)
+        {
+            report.Notes.Add("idle: a full GC was induced in the bridge before each RSS reading (--settle-gc)");
+        }
         report.Notes.Add($"load average before the run: {ProcFs.LoadAverage()}");
 
         var publishDirectory = options.BridgeDirectory;
@@ -28,7 +37,7 @@ internal static class BenchRunner
         }
 
         await using var echo = await EchoUpstream.StartAsync().ConfigureAwait(false);
-        await using var bridge = await BridgeProcess.StartAsync(publishDirectory, echo.Url, bridgeCore, cancellationToken).ConfigureAwait(false);
+        await using var bridge = await BridgeProcess.StartAsync(publishDirectory, echo.Url, bridgeCore, options.BridgeEnvironment, cancellationToken).ConfigureAwait(false);
         Say($"echo upstream {echo.Url}; bridge pid {bridge.Pid} on {bridge.Url}, /healthz 200 after {bridge.TimeToHealthy.TotalMilliseconds:F0} ms");
         report.Notes.Add($"bridge /healthz answered 200 {bridge.TimeToHealthy.TotalMilliseconds:F0} ms after process start (published Release, dotnet VoiceBridge.dll)");
         report.Set("bridge_time_to_healthy_ms", bridge.TimeToHealthy.TotalMilliseconds);
@@ -62,6 +71,18 @@ internal static class BenchRunner
         if (options.Scenario is "close" or "all")
         {
             failed |= await RunCloseAsync(options, echo, bridge, bridgeUrl, http, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.HeapCensus && options.Scenario is "idle" or "all")
+        {
+            await CensusScenario.RunAsync(bridgeUrl, options, bridge, http, active: false, cancellationToken).ConfigureAwait(false);
+            await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.HeapCensus && options.Scenario is "active" or "all")
+        {
+            await CensusScenario.RunAsync(bridgeUrl, options, bridge, http, active: true, cancellationToken).ConfigureAwait(false);
+            await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
         }
 
         if (bridge.HasExited)
@@ -141,7 +162,8 @@ internal static class BenchRunner
         var baseline = await IdleScenario.RunAsync(echo.Url, options, hold, Environment.ProcessId, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
         Say($"idle bridge: {options.Sessions} sessions through the bridge, held {options.IdleSeconds} s, then one round trip each");
-        var through = await IdleScenario.RunAsync(bridgeUrl, options, hold, bridge.Pid, cancellationToken).ConfigureAwait(false);
+        Func<Task>? settle = options.SettleGc ? () => BridgeGc.CollectAsync(bridge, http, cancellationToken) : null;
+        var through = await IdleScenario.RunAsync(bridgeUrl, options, hold, bridge.Pid, cancellationToken, settle).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
 
         static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

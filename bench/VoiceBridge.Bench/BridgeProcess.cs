@@ -56,7 +56,7 @@ internal sealed class BridgeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<BridgeProcess> StartAsync(string publishDirectory, Uri upstream, string? pinCore, CancellationToken cancellationToken)
+    public static async Task<BridgeProcess> StartAsync(string publishDirectory, Uri upstream, string? pinCore, IEnumerable<KeyValuePair<string, string>> extraEnvironment, CancellationToken cancellationToken)
     {
         var port = FreePort();
         var dll = Path.Combine(publishDirectory, "VoiceBridge.dll");
@@ -107,6 +107,12 @@ internal sealed class BridgeProcess : IAsyncDisposable
 
         // As the Dockerfile ships it too: room in the shared array pool for message buffers returned in bursts.
         env["DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION"] = "256";
+
+        // --bridge-env: a runtime setting under test (e.g. a GC knob), applied over the defaults above.
+        foreach (var (name, value) in extraEnvironment)
+        {
+            env[name] = value;
+        }
 
         var started = Stopwatch.StartNew();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the bridge");

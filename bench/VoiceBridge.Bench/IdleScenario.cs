@@ -14,9 +14,15 @@ internal static class IdleScenario
     }
 
     /// <summary><paramref name="pid"/> is the process whose memory is measured (the bridge, or this process for the baseline).</summary>
-    public static async Task<Result> RunAsync(Uri url, BenchOptions options, TimeSpan hold, int pid, CancellationToken cancellationToken)
+    /// <param name="settle">When given (<c>--settle-gc</c>), run before each RSS reading: a full GC in the bridge.</param>
+    public static async Task<Result> RunAsync(Uri url, BenchOptions options, TimeSpan hold, int pid, CancellationToken cancellationToken, Func<Task>? settle = null)
     {
         ForceCollectIfSelf(pid);
+        if (settle is not null)
+        {
+            await settle().ConfigureAwait(false);
+        }
+
         var rssBefore = ProcFs.RssBytes(pid);
         var sessions = await ActiveScenario.ConnectAllAsync(url, options.Binary, options.Sessions, cancellationToken).ConfigureAwait(false);
         try
@@ -25,8 +31,14 @@ internal static class IdleScenario
             var held = Stopwatch.StartNew();
             await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
             ForceCollectIfSelf(pid);
+            var cpuHeld = ProcFs.CpuSeconds(pid);
+            if (settle is not null)
+            {
+                await settle().ConfigureAwait(false);
+            }
+
             var rssHeld = ProcFs.RssBytes(pid);
-            var cpu = ProcFs.CpuSeconds(pid) - cpuStart;
+            var cpu = cpuHeld - cpuStart;
             var heldSeconds = held.Elapsed.TotalSeconds;
 
             // One round trip each, 32 at a time: every held session must still carry audio.

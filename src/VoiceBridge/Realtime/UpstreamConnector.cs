@@ -5,6 +5,7 @@ using Polly.Retry;
 using Polly.Timeout;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Realtime;
 
@@ -56,6 +57,43 @@ internal sealed class UpstreamConnector
     }
 
     private async ValueTask<WebSocket> ConnectOnceAsync(UpstreamEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        if (ThroughProxy(endpoint.Uri))
+        {
+            return await ConnectThroughHttpStackAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Without a proxy, the handshake is done here and the socket carries nothing else: a ClientWebSocket would
+        // keep its HTTP connection (two 4 KB buffers, a pool, the request) for the session's life.
+        try
+        {
+            return await WebSocketClientHandshake.ConnectAsync(
+                endpoint.Uri,
+                endpoint.Headers,
+                _socketOptions.KeepAliveInterval,
+                _socketOptions.KeepAliveTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketHandshakeException e)
+        {
+            throw UpstreamConnectException.FromStatus(e.StatusCode, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw UpstreamConnectException.FromStatus(null, e);
+        }
+    }
+
+    /// <summary>Whether the process's default proxy (<c>HTTPS_PROXY</c>, <c>ALL_PROXY</c>...) applies to this upstream, as it would for <see cref="ClientWebSocket"/>.</summary>
+    private static bool ThroughProxy(Uri uri)
+    {
+        var proxy = HttpClient.DefaultProxy;
+        var asHttp = new UriBuilder(uri) { Scheme = uri.Scheme == Uri.UriSchemeWss ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, Port = uri.Port }.Uri;
+        return !proxy.IsBypassed(asHttp) && proxy.GetProxy(asHttp) is not null;
+    }
+
+    /// <summary>Through a proxy: <see cref="ClientWebSocket"/> and its HTTP stack, which know how to tunnel.</summary>
+    private async ValueTask<WebSocket> ConnectThroughHttpStackAsync(UpstreamEndpoint endpoint, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         try

@@ -33,6 +33,13 @@ internal sealed class BridgeSession : IAsyncDisposable
     /// <summary>Upstream events can legitimately be large (a retrieved item with its audio); the cap only stops runaway frames.</summary>
     public const int UpstreamMaxMessageBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// A browser's events are small (a 20 ms append is ~1.3 KB, 960 B as binary PCM): their first buffer is 2 KB, not
+    /// 8 KB. Every message in flight holds one, and the shared pool keeps what bursts return, so at 100 active
+    /// sessions 8 KB buffers were ~16 KB of each session's heap in the census.
+    /// </summary>
+    private const int BrowserInitialBufferBytes = 2 * 1024;
+
     private readonly WebSocket _browser;
     private readonly SessionServices _services;
     private readonly AudioRateBucket _audioBucket;
@@ -283,7 +290,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         {
             while (true)
             {
-                var message = await MessageReader.ReadAsync(_browser, _options.MaxMessageBytes, token).ConfigureAwait(false);
+                var first = await MessageReader.WaitAsync(_browser, token).ConfigureAwait(false);
+                var message = await MessageReader.ReadAsync(_browser, first, _options.MaxMessageBytes, BrowserInitialBufferBytes, token).ConfigureAwait(false);
                 switch (message.Kind)
                 {
                     case InboundKind.Close:
@@ -523,7 +531,8 @@ internal sealed class BridgeSession : IAsyncDisposable
         {
             while (true)
             {
-                var message = await MessageReader.ReadAsync(upstream, UpstreamMaxMessageBytes, token).ConfigureAwait(false);
+                var first = await MessageReader.WaitAsync(upstream, token).ConfigureAwait(false);
+                var message = await MessageReader.ReadAsync(upstream, first, UpstreamMaxMessageBytes, MessageReader.DefaultInitialBufferSize, token).ConfigureAwait(false);
                 switch (message.Kind)
                 {
                     case InboundKind.Close:

@@ -98,7 +98,7 @@ internal static class VoiceEndpoint
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
         var start = new SessionStart(SessionFactory.NewId(), clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate);
         await using var session = factory.Create(socket, start, context.RequestAborted);
-        using (logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = session.Id }))
+        using (logger.BeginScope(new SessionLogScope(session.Id)))
         {
             registry.Add(session);
             Log.SessionOpened(logger, session.Id, clientAddress, auth.Subject ?? "-", subProtocol ?? "none", binaryAudio);

@@ -73,6 +73,12 @@ public sealed class LimitsTests
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:MaxSessionsPerClient"] = "1" });
         await using var first = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
 
+        // The first session's upstream connect runs after its browser handshake: count it before the second arrives.
+        while (upstream.HandshakeCount == 0)
+        {
+            await Task.Delay(10, ct);
+        }
+
         await using var second = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
 
         Assert.Equal(429, second.Status);

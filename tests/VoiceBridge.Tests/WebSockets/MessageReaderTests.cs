@@ -38,6 +38,27 @@ public sealed class MessageReaderTests
         message.Release();
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(2048)]
+    [InlineData(2049)]
+    [InlineData(9000)]
+    public async Task ReadAsync_SmallFirstBuffer_GrowsToAnyMessageWithinTheCap(int size)
+    {
+        var ct = Timeout();
+        var (client, server) = Pair();
+        var payload = Enumerable.Range(0, size).Select(i => (byte)i).ToArray();
+
+        await client.SendAsync(payload, WebSocketMessageType.Binary, true, ct);
+        await client.SendAsync(new byte[10001], WebSocketMessageType.Binary, true, ct);
+        var message = await MessageReader.ReadAsync(server, 10000, 2048, ct);
+        var over = await MessageReader.ReadAsync(server, 10000, 2048, ct);
+
+        Assert.Equal(payload, message.Span.ToArray());
+        Assert.Equal(InboundKind.TooBig, over.Kind);
+        message.Release();
+    }
+
     [Fact]
     public async Task ReadAsync_MessageOfExactlyTheCap_IsAccepted_OneByteMoreIsTooBig()
     {
