@@ -21,11 +21,10 @@ internal sealed class OutboundQueue
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
-            // The send loop waiting on this queue runs on the writer's thread (a receive loop, usually on the socket
-            // thread) instead of a thread-pool hop: 2 work items less per round trip, and, measured with the bench
-            // in steady state, ~17% less CPU per frame and a lower p99 (README "Performance"). Safe because nothing
-            // on either loop blocks, the channel wakes its reader outside its lock, and the one reader keeps order.
-            AllowSynchronousContinuations = true,
+            // Not inline: running the send loop on the writer's thread (the socket thread) removed the last two
+            // thread-pool hops per round trip and cut CPU per frame ~18% at 100 sessions, but at 200 every session's
+            // sends queued behind each other on that one thread: added p99 +37 ms against +4-8 ms (README "Performance").
+            AllowSynchronousContinuations = false,
         });
     }
 
