@@ -26,13 +26,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         var spoken = microphone.FindSpeech();
         output.WriteLine($"microphone: {microphone.DurationMs:F0} ms, speech {spoken.StartMs:F0}-{spoken.EndMs:F0} ms ({spoken.DurationMs:F0} ms, RMS {spoken.SpeechRms:F3})");
 
-        // The simulator as the product runs it: 100 ms deltas every 50 ms (twice real time), so playback is paced by
-        // the page's jitter buffer, not by a burst.
-        await using var upstream = await FakeUpstream.StartAsync(o =>
-        {
-            o.DeltaInterval = TimeSpan.FromMilliseconds(50);
-            o.DeltaBytes = 4800;
-        });
+        await using var upstream = await StartPacedSimulatorAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
             ["VoiceBridge:Session:TranscriptionModel"] = "gpt-4o-mini-transcribe",
@@ -102,11 +96,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         using var wav = TempWav.Write(microphone);
         output.WriteLine($"microphone: {microphone.DurationMs:F0} ms; question {question.DurationMs:F0} ms, interruption {interruption.DurationMs:F0} ms");
 
-        await using var upstream = await FakeUpstream.StartAsync(o =>
-        {
-            o.DeltaInterval = TimeSpan.FromMilliseconds(50);
-            o.DeltaBytes = 4800;
-        });
+        await using var upstream = await StartPacedSimulatorAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
             ["VoiceBridge:Session:TranscriptionModel"] = "gpt-4o-mini-transcribe",
@@ -181,11 +171,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         var microphone = SpokenAudio.Concat(SpokenAudio.Silence(500, rate), question, SpokenAudio.Silence(8000, rate));
         using var wav = TempWav.Write(microphone);
 
-        await using var upstream = await FakeUpstream.StartAsync(o =>
-        {
-            o.DeltaInterval = TimeSpan.FromMilliseconds(50);
-            o.DeltaBytes = 4800;
-        });
+        await using var upstream = await StartPacedSimulatorAsync();
         const string AdminKey = "browser-test-admin-key-0123456789";
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Admin:ApiKey"] = AdminKey });
         using var admin = bridge.CreateHttpClient();
@@ -336,22 +322,23 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     private static byte[] AppendedAudio(UpstreamConnection connection)
     {
         using var audio = new MemoryStream();
-        foreach (var frame in connection.Received)
+        foreach (var append in ClientEvents(connection, "input_audio_buffer.append"))
         {
-            if (frame.Type != WebSocketMessageType.Text)
-            {
-                continue;
-            }
-
-            using var json = JsonDocument.Parse(frame.Payload);
-            if (json.RootElement.GetProperty("type").GetString() == "input_audio_buffer.append")
-            {
-                audio.Write(json.RootElement.GetProperty("audio").GetBytesFromBase64());
-            }
+            audio.Write(append.GetProperty("audio").GetBytesFromBase64());
         }
 
         return audio.ToArray();
     }
+
+    /// <summary>
+    /// The simulator as the product runs it: 100 ms deltas every 50 ms (twice real time), so playback is paced by the
+    /// page's jitter buffer, not by a burst.
+    /// </summary>
+    private static Task<FakeUpstream> StartPacedSimulatorAsync() => FakeUpstream.StartAsync(o =>
+    {
+        o.DeltaInterval = TimeSpan.FromMilliseconds(50);
+        o.DeltaBytes = 4800;
+    });
 
     /// <summary>A WAV file for the fake microphone, deleted with the test.</summary>
     private sealed class TempWav : IDisposable
