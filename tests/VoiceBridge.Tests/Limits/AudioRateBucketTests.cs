@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.Limits;
 
 namespace VoiceBridge.Tests.Limits;
@@ -6,7 +7,7 @@ public class AudioRateBucketTests
 {
     private const int OneSecond = AudioRateBucket.BytesPerSecondOfAudio;
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public void NewBucket_StartsFullWithBurstOfAudio()

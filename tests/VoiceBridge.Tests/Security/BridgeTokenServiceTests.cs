@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.Configuration;
 using VoiceBridge.Security;
 
@@ -10,7 +11,7 @@ public sealed class BridgeTokenServiceTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static BridgeTokenService Service(ManualTimeProvider clock, Action<AuthOptions>? configure = null, RealtimeSessionOptions? session = null)
+    private static BridgeTokenService Service(FakeTimeProvider clock, Action<AuthOptions>? configure = null, RealtimeSessionOptions? session = null)
     {
         var auth = new AuthOptions { Mode = AuthMode.Token, SigningKey = HandJwt.KeyBase64 };
         configure?.Invoke(auth);
@@ -20,48 +21,49 @@ public sealed class BridgeTokenServiceTests
     [Fact]
     public void Validate_AsTheClockPassesExpPlusSkew_FlipsToExpired()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o => o.ClockSkew = TimeSpan.FromSeconds(10));
         var token = HandJwt.Sign($$"""{"exp":{{Start.AddMinutes(5).ToUnixTimeSeconds()}}}""");
 
-        clock.Now = Start.AddMinutes(5).AddSeconds(10);
+        clock.SetUtcNow(Start.AddMinutes(5).AddSeconds(10));
         Assert.True(service.Validate(token).IsValid);
 
-        clock.Now = clock.Now.AddMilliseconds(1);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
     }
 
     [Fact]
     public void Validate_ZeroSkew_ExpiresExactlyAtExp()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o => o.ClockSkew = TimeSpan.Zero);
         var token = HandJwt.Sign($$"""{"exp":{{Start.ToUnixTimeSeconds()}}}""");
 
         Assert.True(service.Validate(token).IsValid);
-        clock.Now = Start.AddMilliseconds(1);
+        clock.SetUtcNow(Start.AddMilliseconds(1));
         Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
     }
 
     [Fact]
     public void Validate_AsTheClockReachesNbfMinusSkew_FlipsToValid()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var service = Service(clock);
         var nbf = Start.AddMinutes(2);
         var token = HandJwt.Sign($$"""{"nbf":{{nbf.ToUnixTimeSeconds()}},"exp":{{nbf.AddMinutes(5).ToUnixTimeSeconds()}}}""");
 
-        clock.Now = nbf.AddSeconds(-30).AddMilliseconds(-1);
+        clock.SetUtcNow(nbf.AddSeconds(-30).AddMilliseconds(-1));
         Assert.Equal(TokenFailure.NotYetValid, service.Validate(token).Failure);
 
-        clock.Now = nbf.AddSeconds(-30);
+        clock.SetUtcNow(nbf.AddSeconds(-30));
         Assert.True(service.Validate(token).IsValid);
     }
 
     [Fact]
     public void Validate_ConfiguredMaxLifetime_BoundsExpFromNow()
     {
-        var clock = new ManualTimeProvider(Start);
+        // A fake clock only moves forward: a millisecond before the bound first, then at it.
+        var clock = new FakeTimeProvider(Start.AddMilliseconds(-1));
         var service = Service(clock, o =>
         {
             o.MaxTokenLifetime = TimeSpan.FromHours(1);
@@ -69,15 +71,15 @@ public sealed class BridgeTokenServiceTests
         });
         var token = HandJwt.Sign($$"""{"exp":{{Start.AddHours(1).ToUnixTimeSeconds()}}}""");
 
-        Assert.True(service.Validate(token).IsValid);
-        clock.Now = Start.AddMilliseconds(-1);
         Assert.Equal(TokenFailure.LifetimeTooLong, service.Validate(token).Failure);
+        clock.SetUtcNow(Start);
+        Assert.True(service.Validate(token).IsValid);
     }
 
     [Fact]
     public void Validate_ConfiguredIssuerAndAudience_AreEnforced()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o =>
         {
             o.Issuer = "https://backend.example";
@@ -93,7 +95,7 @@ public sealed class BridgeTokenServiceTests
     [Fact]
     public void Validate_ConfiguredTokenMayUpdate_IsThePolicy()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var service = Service(clock, session: new RealtimeSessionOptions { TokenMayUpdate = ["audio.output.speed"] });
         var exp = Start.AddMinutes(1).ToUnixTimeSeconds();
 
@@ -104,7 +106,7 @@ public sealed class BridgeTokenServiceTests
     [Fact]
     public void Mint_WholeSecondsFromNow_ValidatesUntilExpiry()
     {
-        var clock = new ManualTimeProvider(Start.AddMilliseconds(700));
+        var clock = new FakeTimeProvider(Start.AddMilliseconds(700));
         var service = Service(clock, o =>
         {
             o.Issuer = "iss";
@@ -122,14 +124,14 @@ public sealed class BridgeTokenServiceTests
         Assert.Equal("Speak French.", result.Session!.Value.GetProperty("instructions").GetString());
         Assert.DoesNotContain(minted.Value, minted.ToString(), StringComparison.Ordinal);
 
-        clock.Now = Start.AddSeconds(600).AddMilliseconds(1);
+        clock.SetUtcNow(Start.AddSeconds(600).AddMilliseconds(1));
         Assert.Equal(TokenFailure.Expired, service.Validate(minted.Value).Failure);
     }
 
     [Fact]
     public void Mint_AtTheMaximumLifetime_StillValidates()
     {
-        var clock = new ManualTimeProvider(Start.AddMilliseconds(999));
+        var clock = new FakeTimeProvider(Start.AddMilliseconds(999));
         var service = Service(clock, o =>
         {
             o.MaxTokenLifetime = TimeSpan.FromSeconds(90);
@@ -142,7 +144,7 @@ public sealed class BridgeTokenServiceTests
     [Fact]
     public void NoSigningKey_CannotMintOrValidate()
     {
-        var service = new BridgeTokenService(Options.Create(new AuthOptions()), Options.Create(new RealtimeSessionOptions()), new ManualTimeProvider(Start));
+        var service = new BridgeTokenService(Options.Create(new AuthOptions()), Options.Create(new RealtimeSessionOptions()), new FakeTimeProvider(Start));
 
         Assert.False(service.HasSigningKey);
         Assert.Throws<InvalidOperationException>(() => service.Mint(null, 60, null));

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.Configuration;
 using VoiceBridge.Security;
 
@@ -14,7 +15,7 @@ public sealed class VoiceAuthorizerTests
     private static VoiceAuthorizer Authorizer(AuthMode mode = AuthMode.Token)
     {
         var auth = Options.Create(new AuthOptions { Mode = mode, SigningKey = HandJwt.KeyBase64 });
-        var tokens = new BridgeTokenService(auth, Options.Create(new RealtimeSessionOptions()), new ManualTimeProvider(Now));
+        var tokens = new BridgeTokenService(auth, Options.Create(new RealtimeSessionOptions()), new FakeTimeProvider(Now));
         return new VoiceAuthorizer(auth, tokens, NullLogger<VoiceAuthorizer>.Instance);
     }
 

@@ -1,9 +1,0 @@
-namespace VoiceBridge.Tests.Security;
-
-/// <summary>A clock the test sets by hand.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
