@@ -11,8 +11,6 @@ public sealed class AdminApiTests
 {
     private const string AdminKey = "admin-key-0123456789abcdef";
 
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private static Dictionary<string, string?> WithAdmin(params (string Key, string? Value)[] extra)
     {
         var settings = new Dictionary<string, string?> { ["VoiceBridge:Admin:ApiKey"] = AdminKey };
@@ -42,7 +40,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task WithoutAdminKeyConfigured_EveryRouteIs404()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct);
         using var http = Admin(scene.Bridge);
 
@@ -53,7 +51,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task WrongOrMissingKey_Is401_UnknownSessionIs404_BadBodyIs400()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var anonymous = scene.Bridge.CreateHttpClient();
         using var wrong = scene.Bridge.CreateHttpClient();
@@ -73,7 +71,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task ListAndGet_DescribeLiveSessionsInCamelCase()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var http = Admin(scene.Bridge);
         await scene.Browser.SendBinaryAsync(new byte[4800], ct);
@@ -97,7 +95,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task InjectUpstream_ASystemMessageJoinsTheCallInOrder()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var http = Admin(scene.Bridge);
         var id = await OnlySessionIdAsync(http, ct);
@@ -116,7 +114,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task PushToClient_TheBrowserReceivesTheEvent()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var http = Admin(scene.Bridge);
         var id = await OnlySessionIdAsync(http, ct);
@@ -131,7 +129,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task EndWithReason_BrowserGetsSessionEndedByOperatorAndClose1000()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var http = Admin(scene.Bridge);
         var id = await OnlySessionIdAsync(http, ct);
@@ -150,7 +148,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task Interrupt_CancelsUpstream_ClearsTheBrowser_AndNoMoreAudioOfThatResponseArrives()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync(o => o.DeltaInterval = TimeSpan.FromMilliseconds(30));
         await using var bridge = new BridgeApp(upstream.Url, WithAdmin(("VoiceBridge:Session:TurnDetection", "none")));
         using var http = Admin(bridge);
@@ -191,7 +189,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task EventsStream_ShowsServerEventsWithoutAudio_AndEndsWithTheSummary()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, WithAdmin(("VoiceBridge:Session:TurnDetection", "none")));
         using var http = Admin(bridge);
@@ -245,7 +243,7 @@ public sealed class AdminApiTests
     [Fact]
     public async Task EventsStream_ASlowWatcherNeverSlowsTheCall_AndIsToldWhatItMissed()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var scene = await BridgedSession.StartAsync(ct, settings: WithAdmin());
         using var http = Admin(scene.Bridge);
         http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;

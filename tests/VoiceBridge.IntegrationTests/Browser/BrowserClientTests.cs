@@ -17,7 +17,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     [Fact]
     public async Task Conversation_CallerSpeechReachesTheServiceAndTheAnswerIsPlayedWithTranscripts()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.Source(90);
         var ct = timeout.Token;
 
         var speech = await SpokenAudio.SpeakAsync("Hello bridge. Can you hear me clearly today?", ct);
@@ -83,7 +83,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     [Fact]
     public async Task BargeIn_SpeakingOverALongAnswerStopsPlaybackAtOnceAndTruncatesToWhatWasPlayed()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.Source(90);
         var ct = timeout.Token;
 
         // A long question (so the echoed answer is long), a pause in which the answer starts playing, then the
@@ -163,7 +163,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     [Fact]
     public async Task OperatorInterrupt_StopsPlaybackAndTruncates_ThenAnOperatorHangUpIsExplainedInPlainWords()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.Source(90);
         var ct = timeout.Token;
 
         var question = await SpokenAudio.SpeakAsync("Please read me the whole list of everything the bridge can do for a caller.", ct);
@@ -226,7 +226,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     [Fact]
     public async Task Token_ARefusedConnectionIsExplained_AndTheTokenFromThePageConnects()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         var ct = timeout.Token;
         using var wav = TempWav.Write(SpokenAudio.Silence(2000, 24_000));
 
@@ -272,7 +272,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
     {
         // What `dotnet run --project src/VoiceBridge` gives a newcomer: the real process, Development, no key, the
         // built-in simulator, the page at `/` (launchSettings.json also turns input transcription on).
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.Source(90);
         var ct = timeout.Token;
         var speech = await SpokenAudio.SpeakAsync("Good morning. Is anybody there?", ct);
         using var wav = TempWav.Write(SpokenAudio.Concat(SpokenAudio.Silence(500, speech.SampleRate), speech, SpokenAudio.Silence(2500, speech.SampleRate)));

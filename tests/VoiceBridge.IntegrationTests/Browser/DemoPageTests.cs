@@ -6,12 +6,10 @@ namespace VoiceBridge.IntegrationTests.Browser;
 /// <summary>The demo page and the client module over plain HTTP: served at <c>/</c>, locked down, and switchable off.</summary>
 public sealed class DemoPageTests
 {
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
-
     [Fact]
     public async Task Root_ServesThePageAndTheModule_WithAPolicyThatOnlyTrustsTheBridge()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var bridge = new BridgeApp(upstream: null, new Dictionary<string, string?> { ["VoiceBridge:Upstream:Provider"] = "Simulator" });
         using var http = bridge.CreateHttpClient();
 
@@ -42,7 +40,7 @@ public sealed class DemoPageTests
     [Fact]
     public async Task DemoDisabled_RootIs404_AndTheBridgeStillWorks()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var bridge = new BridgeApp(upstream: null, new Dictionary<string, string?>
         {
             ["VoiceBridge:Upstream:Provider"] = "Simulator",

@@ -19,12 +19,10 @@ public sealed class MetricsEndpointTests
         ["VoiceBridge:Admin:ApiKey"] = AdminKey,
     };
 
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task Metrics_Open_Answers200InTheTextFormatWithEveryFamily()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"));
         using var http = bridge.CreateHttpClient();
 
@@ -50,7 +48,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_ProcessFigures_ArePlausible()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"));
 
         var metrics = await ScrapeAsync(bridge, ct);
@@ -67,7 +65,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_LiveSession_ShowsInSessionsActiveAndLeavesWithIt()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var session = await BridgedSession.StartAsync(ct);
 
         Assert.Equal(1, (await ScrapeAsync(session.Bridge, ct)).Value("voicebridge_sessions_active"));
@@ -80,7 +78,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_TheHostsBridgeMetrics_IsTheOneScraped()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"));
         var metrics = bridge.Services.GetRequiredService<BridgeMetrics>();
         var before = await ScrapeAsync(bridge, ct);
@@ -103,7 +101,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_Scrape_IsNeitherASessionNorAnInformationLogLine()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"));
 
         for (var i = 0; i < 3; i++)
@@ -128,7 +126,7 @@ public sealed class MetricsEndpointTests
     [InlineData("Bearer ")]
     public async Task Metrics_ProtectedWithoutTheRightKey_Answers401WithAJsonError(string? authorization)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"), ProtectedSettings);
         using var http = bridge.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
@@ -153,7 +151,7 @@ public sealed class MetricsEndpointTests
     [InlineData("bearer")]
     public async Task Metrics_ProtectedWithTheAdminKey_Answers200(string scheme)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"), ProtectedSettings);
         using var http = bridge.CreateHttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, AdminKey);
@@ -167,7 +165,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_Off_Answers404AndHealthStillWorks()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"), new Dictionary<string, string?> { ["VoiceBridge:Telemetry:Metrics"] = "Off" });
         using var http = bridge.CreateHttpClient();
 
@@ -185,7 +183,7 @@ public sealed class MetricsEndpointTests
     [InlineData("Open", "otel-collector:4317", "VoiceBridge:Telemetry:OtlpEndpoint")]
     public async Task Startup_BadTelemetryConfiguration_ExitsTwoNamingTheKey(string metrics, string? other, string key)
     {
-        var ct = Timeout(60);
+        var ct = TestTimeout.Token(60);
         var environment = new Dictionary<string, string>
         {
             ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,
@@ -209,7 +207,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_AfterASessionAndEveryInstrument_PassPromtoolCheckMetrics()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var session = await BridgedSession.StartAsync(ct);
         var metrics = session.Bridge.Services.GetRequiredService<BridgeMetrics>();
         metrics.FrameForwarded(FrameDirection.Inbound, FrameKind.Binary, 960);
@@ -231,7 +229,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Otlp_EndpointSet_PushesTheBridgeMetersOverHttp()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var collector = await FakeOtlpCollector.StartAsync();
         await using var bridge = new BridgeApp(new Uri("ws://127.0.0.1:9/v1/realtime"), new Dictionary<string, string?>
         {

@@ -5,12 +5,10 @@ namespace VoiceBridge.IntegrationTests.Diagnostics;
 /// <summary>The numbers an operator watches move when a real conversation runs through the bridge.</summary>
 public sealed class SessionMetricsTests
 {
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task Conversation_MovesFramesBytesLatencyTokensErrorsAndSessionCounts()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Session:TurnDetection"] = "none" });
         using var http = bridge.CreateHttpClient();
@@ -59,7 +57,7 @@ public sealed class SessionMetricsTests
     [Fact]
     public async Task FailedConnect_CountsTheFailureByCode()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RejectNext(int.MaxValue, 401);
         await using var bridge = new BridgeApp(upstream.Url);

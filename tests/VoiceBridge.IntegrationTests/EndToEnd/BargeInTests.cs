@@ -6,12 +6,10 @@ namespace VoiceBridge.IntegrationTests.EndToEnd;
 /// <summary>§7 interruption through the bridge: the user speaks over the answer, the browser truncates what it played.</summary>
 public sealed class BargeInTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task BargeIn_SpeechDuringTheAnswer_ResponseCancelledByTurnDetectionAndTruncateAcknowledged()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
 
         // A paced answer: 2.5 s of echo in 50 ms deltas every 25 ms takes well over a second to stream.
         await using var upstream = await FakeUpstream.StartAsync(o =>

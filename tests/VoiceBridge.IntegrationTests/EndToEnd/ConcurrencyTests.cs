@@ -8,12 +8,10 @@ public sealed class ConcurrencyTests
 {
     private const int Sessions = 20;
 
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task Concurrency_TwentyManualTurnsAtOnce_EachBrowserHearsOnlyItsOwnAudioAndAllCloseCleanly()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {

@@ -7,12 +7,10 @@ namespace VoiceBridge.IntegrationTests.EndToEnd;
 /// <summary>The service's own errors are not the bridge's business: they travel both ways untouched.</summary>
 public sealed class ErrorPassThroughTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task UnknownEventType_ForwardedUpstream_SimulatorInvalidValueReachesTheBrowserByteForByte()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await SimulatorUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url("/v1/realtime"));
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);

@@ -16,12 +16,10 @@ public sealed class OpenAISdkTests
 {
     private const string BrowserSideKey = "sk-browser-side-dummy";
 
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task OpenAISdk_ServerVadTurnThroughTheBridge_HearsItsOwnAudioBackAndItsKeyStaysAtTheBridge()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         var client = new RealtimeClient(new ApiKeyCredential(BrowserSideKey), new RealtimeClientOptions { Endpoint = new Uri(bridge.BaseUri, "v1") });

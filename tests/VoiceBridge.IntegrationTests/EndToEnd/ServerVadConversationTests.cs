@@ -28,14 +28,12 @@ public sealed class ServerVadConversationTests
         "rate_limits.updated",
     ];
 
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task ServerVadTurn_SpeechThenSilenceInPcmFrames_FullEventOrderAndEchoOfTheSpokenAudio(bool binaryAudio)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(binaryAudio ? "?audio=binary" : string.Empty), ct);
@@ -82,7 +80,7 @@ public sealed class ServerVadConversationTests
     [Fact]
     public async Task ServerVadTurn_AzurePreviewBetaDialectInBinaryAudioMode_BetaEventsAndTheEchoAsBinaryFrames()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await SimulatorUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url("/openai/realtime?api-version=2025-04-01-preview&deployment=my-dep"), new Dictionary<string, string?>
         {

@@ -8,12 +8,10 @@ public sealed class SessionExpiryTests
 {
     private const string ExpiryMessage = "Your session hit the maximum duration of 500 milliseconds.";
 
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task SessionExpiry_SimulatorLimitReached_BrowserGetsSessionExpiredThenClose1001AndRegistryEmpties()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync(o => o.MaxSessionDuration = TimeSpan.FromMilliseconds(500));
         await using var bridge = new BridgeApp(upstream.Url);
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -33,7 +31,7 @@ public sealed class SessionExpiryTests
     [Fact]
     public async Task SessionExpiry_DuringAStreamingAnswer_EveryEventTheSimulatorSentReachesTheBrowserBeforeTheClose()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await SimulatorUpstream.StartAsync(o =>
         {
             o.MaxSessionDuration = TimeSpan.FromMilliseconds(700);

@@ -9,12 +9,10 @@ public sealed class SessionShapeTests
 {
     private const string Instructions = "Speak like a lighthouse keeper: \"short\", calm — and kind.";
 
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task SessionShape_GaDefault_SessionUpdatedReflectsTheConfiguredSession()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
@@ -43,7 +41,7 @@ public sealed class SessionShapeTests
     [Fact]
     public async Task SessionShape_BetaOnAzurePreviewDeployment_ApiKeyHeaderFlatSessionAndSessionUpdated()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await SimulatorUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url("/openai/realtime?api-version=2025-04-01-preview&deployment=my-dep"), new Dictionary<string, string?>
         {
@@ -89,7 +87,7 @@ public sealed class SessionShapeTests
     [Fact]
     public async Task SessionShape_BetaAgainstGaEndpoint_SimulatorErrorForwardedUntouchedAndSessionStaysOpen()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await SimulatorUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url("/v1/realtime"), new Dictionary<string, string?>
         {

@@ -8,12 +8,10 @@ namespace VoiceBridge.IntegrationTests.Limits;
 
 public sealed class LimitsTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task AllowedOrigins_ListedOriginAndNoOriginPass_OtherOriginGets403()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
@@ -38,7 +36,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task MaxSessions_OneMoreGets503WithRetryAfter_AndASlotFreesOnClose()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
@@ -68,7 +66,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task MaxSessionsPerClient_SecondFromTheSameAddressGets429()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:MaxSessionsPerClient"] = "1" });
         await using var first = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -90,7 +88,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task ConnectsPerMinutePerIp_ExtraUpgradesGet429_HealthChecksAreNotCounted()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:ConnectsPerMinutePerIp"] = "3" });
         using var http = bridge.CreateHttpClient();
@@ -117,7 +115,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task ForwardedFor_FromATrustedProxy_SetsTheClientAddress_OtherwiseIgnored()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var trusting = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
@@ -144,7 +142,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task MaxSessionDuration_EndsWithSessionExpiredAndClose1000()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:MaxSessionDuration"] = "00:00:00.600" });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -162,7 +160,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task IdleTimeout_SilentBrowserClosedWithIdleTimeout_ActiveBrowserKept()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:IdleTimeout"] = "00:00:00.800" });
         await using var active = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -187,7 +185,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task SlowlorisUpgrade_HeadersNeverFinished_ConnectionDroppedByTheHeaderTimeout()
     {
-        var ct = Timeout(30);
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:01" });
         var uri = bridge.VoiceUri();

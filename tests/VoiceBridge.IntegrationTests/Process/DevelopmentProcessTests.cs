@@ -8,7 +8,7 @@ public sealed class DevelopmentProcessTests
     [Fact]
     public async Task DevelopmentProcess_WithoutApiKey_RunsOnTheSimulatorAndSaysSoFirst()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = BridgeProcess.Start("Development");
 
         using var health = await bridge.WaitForHealthyAsync(timeout.Token);

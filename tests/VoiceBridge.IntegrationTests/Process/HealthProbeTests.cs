@@ -12,7 +12,7 @@ public sealed class HealthProbeTests
     [Fact]
     public async Task HealthProbe_RunningBridge_ExitsZero()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
         (await bridge.WaitForHealthyAsync(timeout.Token)).Dispose();
 
@@ -25,7 +25,7 @@ public sealed class HealthProbeTests
     [Fact]
     public async Task HealthProbe_NoUrl_ProbesThePortFromHttpPortsLikeTheImage()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
         (await bridge.WaitForHealthyAsync(timeout.Token)).Dispose();
         var environment = new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = bridge.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -39,7 +39,7 @@ public sealed class HealthProbeTests
     [Fact]
     public async Task HealthProbe_ClosedPort_ExitsOne()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         var closedPort = BridgeProcess.FreeLoopbackPort();
 
         var probe = await BridgeProcess.RunToExitAsync(null, ["--health-probe", $"http://127.0.0.1:{closedPort}/healthz"], timeout.Token);

@@ -16,7 +16,7 @@ public sealed class ProductionProcessTests
     [Fact]
     public async Task ProductionProcess_WithApiKey_ServesHealthzAndReadyz()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
 
         using var health = await bridge.WaitForHealthyAsync(timeout.Token);
@@ -39,7 +39,7 @@ public sealed class ProductionProcessTests
     [Fact]
     public async Task ProductionProcess_PlainGetVoice_Returns400WithJsonErrorCode()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
         (await bridge.WaitForHealthyAsync(timeout.Token)).Dispose();
 
@@ -54,7 +54,7 @@ public sealed class ProductionProcessTests
     [Fact]
     public async Task ProductionProcess_Sigterm_ExitsZeroWithinShutdownTimeout()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
         (await bridge.WaitForHealthyAsync(timeout.Token)).Dispose();
 
@@ -70,7 +70,7 @@ public sealed class ProductionProcessTests
     [Fact]
     public async Task ProductionProcess_Output_IsJsonLinesWithoutTheApiKey()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = StartWithKey();
         (await bridge.WaitForHealthyAsync(timeout.Token)).Dispose();
 

@@ -21,7 +21,7 @@ public sealed class StartupConfigurationTests
     [InlineData("VoiceBridge__Session__Voice", " ", "VoiceBridge:Session:Voice")]
     public async Task Startup_InvalidValue_ExitsTwoWithOneLineNamingTheKey(string variable, string value, string key)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = BridgeProcess.Start("Production", new Dictionary<string, string>
         {
             ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,
@@ -37,7 +37,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public async Task Startup_ProductionWithoutApiKey_ExitsTwoNamingTheApiKey()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = BridgeProcess.Start("Production");
 
         var exitCode = await bridge.WaitForExitAsync(timeout.Token);
@@ -50,7 +50,7 @@ public sealed class StartupConfigurationTests
     public async Task Startup_UrlCarryingCredentials_ErrorLineDoesNotPrintThem()
     {
         const string Secret = "sk-in-url-3e5d7f9b1a2c4e6f";
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = BridgeProcess.Start("Production", new Dictionary<string, string>
         {
             ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,

@@ -50,7 +50,7 @@ public sealed class AuthStartupTests
     [InlineData("VoiceBridge__Admin__ApiKey", "secret-admin", "VoiceBridge:Admin:ApiKey")]
     public async Task Startup_InvalidAuthValue_ExitsTwoWithOneLineNamingTheKeyAndNotTheValue(string variable, string value, string key)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         await using var bridge = BridgeProcess.Start("Production", new Dictionary<string, string>
         {
             ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,

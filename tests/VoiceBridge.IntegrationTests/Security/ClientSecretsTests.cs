@@ -15,8 +15,6 @@ public sealed class ClientSecretsTests
     private const string AdminKey = "admin-key-7d2f9c4b1e8a6035";
     private static readonly string SigningKey = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)(200 - i)).ToArray());
 
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-
     private static BridgeApp Bridge(string? adminKey = AdminKey, string? signingKey = null, params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
@@ -47,8 +45,8 @@ public sealed class ClientSecretsTests
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        var response = await client.SendAsync(request, Timeout());
-        var text = await response.Content.ReadAsStringAsync(Timeout());
+        var response = await client.SendAsync(request, TestTimeout.Token(30));
+        var text = await response.Content.ReadAsStringAsync(TestTimeout.Token(30));
         using var document = JsonDocument.Parse(text.Length == 0 ? "null" : text);
         return (response.StatusCode, document.RootElement.Clone(), response);
     }
@@ -221,7 +219,7 @@ public sealed class ClientSecretsTests
         using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new StreamContent(new NoLengthStream(json)) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
 
-        using var response = await client.SendAsync(request, Timeout());
+        using var response = await client.SendAsync(request, TestTimeout.Token(30));
 
         Assert.Equal(size, json.Length);
         Assert.Null(request.Content.Headers.ContentLength);
@@ -274,7 +272,7 @@ public sealed class ClientSecretsTests
         using var client = bridge.CreateHttpClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
 
-        using var response = await client.GetAsync(Path, Timeout());
+        using var response = await client.GetAsync(Path, TestTimeout.Token(30));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }

@@ -13,7 +13,7 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public async Task AspNetCoreForwardedHeadersSwitch_NoTrustedProxies_ClientCannotChooseItsAddress()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.Source(60);
         var ct = timeout.Token;
         await using var bridge = BridgeProcess.Start("Production", new Dictionary<string, string>
         {

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using VoiceBridge.IntegrationTests.Infrastructure;
-using VoiceBridge.Tests.Fuzzing;
+using VoiceBridge.TestKit.Fuzzing;
 
 namespace VoiceBridge.IntegrationTests.Security;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using VoiceBridge.IntegrationTests.Infrastructure;
-using VoiceBridge.Tests.Fuzzing;
+using VoiceBridge.TestKit.Fuzzing;
 using Xunit.Abstractions;
 
 namespace VoiceBridge.IntegrationTests.Security;
@@ -66,7 +66,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
 
     private async Task RunAsync(FuzzStats stats)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        using var timeout = TestTimeout.Source(150);
         var ct = timeout.Token;
         var clock = Stopwatch.StartNew();
 

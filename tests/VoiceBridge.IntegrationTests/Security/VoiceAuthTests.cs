@@ -11,8 +11,6 @@ public sealed class VoiceAuthTests
 {
     private static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
 
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private static Dictionary<string, string?> TokenMode(params (string Key, string? Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
@@ -40,7 +38,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task NoToken_Is401BeforeTheUpgrade_AndNothingReachesUpstream()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode());
 
@@ -54,7 +52,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task ForgedExpiredOrWrongKeyTokens_Are401WithTheirCodes()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode());
         var valid = Token();
@@ -80,7 +78,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task ValidToken_AcceptedFromSubprotocolQueryOrHeader_AndNeverEchoedOrLogged()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode());
         var token = Token();
@@ -101,7 +99,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task KeyProtocolWithoutRealtime_IsRefusedWithAClearError()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode());
 
@@ -114,7 +112,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task TokenSessionClaim_IsTheSecondSessionUpdate_DisallowedClaimIs401()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url, TokenMode());
@@ -141,7 +139,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task MaxSessionsPerClient_CountsPerSubject_NotPerAddress()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode(("VoiceBridge:Limits:MaxSessionsPerClient", "1")));
 
@@ -157,7 +155,7 @@ public sealed class VoiceAuthTests
     [Fact]
     public async Task MintedClientSecret_OpensASession()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, TokenMode(("VoiceBridge:Admin:ApiKey", "admin-key-0123456789abcdef")));
         using var http = bridge.CreateHttpClient();

@@ -6,8 +6,6 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 
 public sealed class AudioFramingTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private static byte[] Pcm(int bytes, int seed)
     {
         var data = new byte[bytes];
@@ -18,7 +16,7 @@ public sealed class AudioFramingTests
     [Fact]
     public async Task BinaryPcmFrames_BecomeAppendEventsWithTheSameBytes_InOrder()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url);
@@ -47,7 +45,7 @@ public sealed class AudioFramingTests
     [InlineData("response.audio.delta")]
     public async Task BinaryAudioMode_DeltaArrivesAsJsonWithoutDeltaThenOneBinaryFrame(string type)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct, query: "?audio=binary");
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -74,7 +72,7 @@ public sealed class AudioFramingTests
     [Fact]
     public async Task DefaultAudioMode_DeltaPassesThroughAsJson()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -88,7 +86,7 @@ public sealed class AudioFramingTests
     [Fact]
     public async Task UnknownAudioMode_IsRejectedBeforeTheUpgrade()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         await using var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri("?audio=mp3"), ct);

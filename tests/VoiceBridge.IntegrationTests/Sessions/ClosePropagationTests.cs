@@ -5,8 +5,6 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 
 public sealed class ClosePropagationTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Theory]
     [InlineData(1000, "done")]
     [InlineData(1001, "Your session hit the maximum duration of 60 minutes.")]
@@ -14,7 +12,7 @@ public sealed class ClosePropagationTests
     [InlineData(4000, "invalid_request_error.beta_api_shape_disabled")]
     public async Task UpstreamClosesWithCode_BrowserClosedWithSameCodeAndReason(int code, string reason)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -32,7 +30,7 @@ public sealed class ClosePropagationTests
     {
         // .NET writes WebSocketCloseStatus.Empty as 1005, which RFC 6455 forbids on the wire: the bridge's
         // upstream socket rejects it as a protocol error, and the browser hears upstream_disconnected.
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -46,7 +44,7 @@ public sealed class ClosePropagationTests
     [Fact]
     public async Task BrowserSendsEmptyCloseFrame_GetsAValidCloseBack()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url);
@@ -66,7 +64,7 @@ public sealed class ClosePropagationTests
     [Fact]
     public async Task UpstreamSendsFinalEventsThenCloses_BrowserGetsEveryEventBeforeTheClose()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8" });
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -85,7 +83,7 @@ public sealed class ClosePropagationTests
     [Fact]
     public async Task BrowserCloseWithGoingAway_UpstreamClosedWith1000_BrowserGetsItsCodeBack()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -104,7 +102,7 @@ public sealed class ClosePropagationTests
     [Fact]
     public async Task BrowserVanishesWithoutClose_UpstreamClosedAndSessionReleased()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -122,7 +120,7 @@ public sealed class ClosePropagationTests
     [Fact]
     public async Task BrowserClosesWhileUpstreamStillConnecting_ConnectAbandonedAndNothingLeaks()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.AcceptDelay = TimeSpan.FromSeconds(30);
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:20" });

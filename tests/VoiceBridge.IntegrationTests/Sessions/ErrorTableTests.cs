@@ -7,8 +7,6 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 /// <summary>Every row of CONTRACT.md's "Errors the bridge itself sends", over real sockets.</summary>
 public sealed class ErrorTableTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     private static void AssertError(BrowserMessage? message, string code)
     {
         Assert.NotNull(message);
@@ -28,7 +26,7 @@ public sealed class ErrorTableTests
     [InlineData("{\"type\":\"response.create\"} trailing")]
     public async Task InvalidTextFrame_GetsInvalidEventAndIsNotForwarded_SessionStaysOpen(string frame)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -48,7 +46,7 @@ public sealed class ErrorTableTests
     [InlineData(4801)]
     public async Task EmptyOrOddBinaryFrame_GetsInvalidAudioFrame_SessionStaysOpen(int length)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -64,7 +62,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task FrameOverMaxMessageBytes_GetsMessageTooBigAndClose1009_UpstreamClosed()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:MaxMessageBytes"] = "16384" });
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
@@ -88,7 +86,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task FragmentedMessageOverTheLimit_IsCaughtAcrossFragments()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:WebSocket:MaxMessageBytes"] = "4096" });
@@ -116,7 +114,7 @@ public sealed class ErrorTableTests
     [InlineData(403)]
     public async Task UpstreamRejectsKey_GetsUpstreamAuthFailedAndClose1011_WithoutRetry(int status)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RejectNext(int.MaxValue, status);
         await using var bridge = new BridgeApp(upstream.Url);
@@ -133,7 +131,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task UpstreamRateLimits_RetriedThenUpstreamRateLimitedAndClose1013()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RejectNext(int.MaxValue, 429);
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectAttempts"] = "3" });
@@ -150,7 +148,7 @@ public sealed class ErrorTableTests
     [InlineData(503)]
     public async Task Upstream5xx_RetriedThenUpstreamUnavailableAndClose1013(int status)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RejectNext(int.MaxValue, status);
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectAttempts"] = "4" });
@@ -165,7 +163,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task UpstreamFailsTwiceThenAccepts_SessionWorks()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RejectNext(2, 503);
         await using var bridge = new BridgeApp(upstream.Url);
@@ -179,7 +177,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task UpstreamUnreachable_GetsUpstreamUnavailableAndClose1013()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         var closedPort = new Uri($"ws://127.0.0.1:{FreePort()}/v1/realtime");
         await using var bridge = new BridgeApp(closedPort, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectAttempts"] = "2" });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -193,7 +191,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task UpstreamHandshakeTooSlow_TimesOutPerAttemptThenUpstreamUnavailable()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.AcceptDelay = TimeSpan.FromSeconds(30);
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
@@ -211,7 +209,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task UpstreamDropsTcpWithoutClose_GetsUpstreamDisconnectedAndClose1011()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -229,7 +227,7 @@ public sealed class ErrorTableTests
     [Fact]
     public async Task BrowserLeavesQueueFull_GetsSlowConsumerAndClose1008()
     {
-        var ct = Timeout(40);
+        var ct = TestTimeout.Token(40);
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>

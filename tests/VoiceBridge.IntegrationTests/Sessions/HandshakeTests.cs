@@ -8,12 +8,10 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 /// <summary>What crosses each handshake: the bridge's credentials upstream, nothing of the browser's.</summary>
 public sealed class HandshakeTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task OpenAIProvider_SendsBearerKeyAndModel_NeverTheBetaHeaderOrBrowserHeaders()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:Model"] = "gpt-realtime-mini" });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct, options =>
@@ -36,7 +34,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task AzureProvider_SendsApiKeyHeaderAndNoAuthorization()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {
@@ -55,7 +53,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task BrowserOffersRealtimeAndAKeyProtocol_BridgeSelectsRealtimeAndNeverEchoesTheKey()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         await using var raw = await RawWebSocketClient.ConnectAsync(
@@ -70,7 +68,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task BrowserOffersNoSubprotocol_UpgradeHasNone()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         await using var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -82,7 +80,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task PlainGetOnVoice_Is400WithAJsonError()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         using var http = bridge.CreateHttpClient();
@@ -98,7 +96,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task FragmentedMessageWithPingsBetweenFragments_IsReassembledByteIdentical()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url);
@@ -126,7 +124,7 @@ public sealed class HandshakeTests
     [Fact]
     public async Task HealthAndReadiness_AnswerJsonWithTheSessionCount()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         using var http = bridge.CreateHttpClient();

@@ -5,12 +5,10 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 
 public sealed class KeepAliveTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task BrowserSide_PingsArriveAtTheConfiguredInterval()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
@@ -43,7 +41,7 @@ public sealed class KeepAliveTests
     [Fact]
     public async Task BrowserThatNeverAnswersPings_IsDroppedAndUpstreamClosed()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
@@ -64,7 +62,7 @@ public sealed class KeepAliveTests
     [Fact]
     public async Task UpstreamNetworkGoesDark_PingsUnansweredEndsWithUpstreamDisconnected()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?>
         {

@@ -7,12 +7,10 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 
 public sealed class PassThroughTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task Session_FirstUpstreamFrame_IsTheServerSessionUpdate()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Session:Voice"] = "cedar" });
 
@@ -33,7 +31,7 @@ public sealed class PassThroughTests
     [Fact]
     public async Task Session_ThousandsOfTextFrames_ArriveUpstreamByteIdenticalAndInOrder()
     {
-        var ct = Timeout(60);
+        var ct = TestTimeout.Token(60);
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url);
@@ -63,7 +61,7 @@ public sealed class PassThroughTests
     [Fact]
     public async Task Session_ThousandsOfUpstreamEvents_ReachTheBrowserByteIdenticalAndInOrder()
     {
-        var ct = Timeout(60);
+        var ct = TestTimeout.Token(60);
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         await using var bridge = new BridgeApp(upstream.Url);
@@ -97,7 +95,7 @@ public sealed class PassThroughTests
     [Fact]
     public async Task Session_BrowserCloses_UpstreamClosedWith1000AndNothingLeftBehind()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
@@ -116,7 +114,7 @@ public sealed class PassThroughTests
     [Fact]
     public async Task FramesSentWhileUpstreamConnects_WaitInOrderBehindTheSessionUpdate()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = false;
         upstream.AcceptDelay = TimeSpan.FromMilliseconds(700);

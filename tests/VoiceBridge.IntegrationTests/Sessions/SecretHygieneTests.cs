@@ -5,12 +5,10 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 /// <summary>The API key, the Authorization header, tokens in a query and audio payloads never reach a log.</summary>
 public sealed class SecretHygieneTests
 {
-    private static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task FullSessionAndFailures_LogNeitherKeysNorHeadersNorAudio()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
         await using var bridge = new BridgeApp(upstream.Url);
         const string BrowserSecret = "browser-secret-token-5c1d";

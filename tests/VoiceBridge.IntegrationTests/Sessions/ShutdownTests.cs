@@ -8,12 +8,10 @@ namespace VoiceBridge.IntegrationTests.Sessions;
 
 public sealed class ShutdownTests
 {
-    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
     [Fact]
     public async Task Shutdown_EveryLiveSessionGetsServerShuttingDownAnd1001_Upstream1000()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         var bridge = new BridgeApp(upstream.Url);
         var browsers = new List<BrowserClient>();
@@ -50,7 +48,7 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Draining_ReadinessIs503AndNewUpgradesAreRefused_LivenessStays200()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(30);
         await using var upstream = await FakeUpstream.StartAsync();
         var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:WebSocket:CloseTimeout"] = "00:00:03" });
         using var http = bridge.CreateHttpClient();

@@ -7,7 +7,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task UnknownType_ReturnsInvalidValueWithClientEventIdAndStaysOpen()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -32,7 +32,7 @@ public sealed class RealtimeSimulatorErrorTests
     [InlineData("{\"no_type\":true}")]
     public async Task MalformedEvent_ReturnsInvalidRequestErrorAndStaysOpen(string frame)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -49,7 +49,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task BinaryFrame_ReturnsErrorAndStaysOpen()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -66,7 +66,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task Append_InvalidBase64_ReturnsInvalidValueForAudio()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -80,7 +80,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task FragmentedMessage_IsReassembled()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -95,7 +95,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task Session_MaxDurationReached_SendsSessionExpiredAndCloses1001()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.MaxSessionDuration = TimeSpan.FromMilliseconds(300));
         await using var client = await host.ConnectAsync(cts.Token);
 
@@ -112,7 +112,7 @@ public sealed class RealtimeSimulatorErrorTests
     [Fact]
     public async Task ClientClose_IsAnsweredWith1000()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 

@@ -18,7 +18,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task Commit_LessThan100Ms_ReturnsCommitEmptyError()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(ManualMode, cts.Token);
@@ -37,7 +37,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ManualTurn_CommitThenResponseCreate_StreamsFullSequenceEchoingTheAudio()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(ManualMode, cts.Token);
@@ -100,7 +100,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ItemCreate_InputTextThenResponse_SaysTheTextOverATone()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -120,7 +120,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ResponseCancel_WhileStreaming_EndsCancelledWithClientCancelled()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(150));
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(ManualMode, cts.Token);
@@ -150,7 +150,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ResponseCancel_NothingRunning_ReturnsNotActive()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -165,7 +165,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ResponseCreate_WhileOneIsActive_ReturnsAlreadyActive()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(150));
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -182,7 +182,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task Truncate_WithinAndBeyondTheSentAudio_TruncatesOrRejects()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync("""{"type":"response.create"}""", cts.Token);
@@ -208,7 +208,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task ItemRetrieveAndDelete_KnownAndUnknownIds_AnswerOrReject()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         var audio = Pcm.Noise(100, seed: 5);
@@ -237,7 +237,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task Commit_WithTranscriptionConfigured_SendsTranscriptionCompleted()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(
@@ -256,7 +256,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task BetaDialect_Response_UsesBetaEventNames()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token, "?api-version=2025-04-01-preview&deployment=d");
 
@@ -272,7 +272,7 @@ public sealed class RealtimeSimulatorResponseTests
     [Fact]
     public async Task TextModality_ResponseCreate_StreamsTextWithoutAudio()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync("""{"type":"session.update","session":{"type":"realtime","output_modalities":["text"]}}""", cts.Token);

@@ -11,7 +11,7 @@ public sealed partial class RealtimeSimulatorSessionTests
     [Fact]
     public async Task SessionCreated_OnConnect_CarriesFullDefaultGaSession()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectAsync(cts.Token, "?model=gpt-realtime-mini");
 
@@ -52,7 +52,7 @@ public sealed partial class RealtimeSimulatorSessionTests
     [Fact]
     public async Task SessionUpdate_GaFields_MergesAndReturnsWholeSession()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -82,7 +82,7 @@ public sealed partial class RealtimeSimulatorSessionTests
     [Fact]
     public async Task SessionUpdate_MissingType_ReturnsMissingRequiredParameter()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -104,7 +104,7 @@ public sealed partial class RealtimeSimulatorSessionTests
     [InlineData("temperature", "0.8")]
     public async Task SessionUpdate_BetaKeyOnGa_ReturnsUnknownParameterAndKeepsSession(string key, string value)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
 
@@ -124,7 +124,7 @@ public sealed partial class RealtimeSimulatorSessionTests
     [Fact]
     public async Task BetaDialect_FlatSessionUpdate_IsAcceptedAndAnsweredInBetaShape()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectAsync(cts.Token, "?api-version=2025-04-01-preview&deployment=my-realtime");
 

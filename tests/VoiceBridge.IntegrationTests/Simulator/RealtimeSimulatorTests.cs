@@ -13,7 +13,7 @@ public sealed class RealtimeSimulatorTests
     [Fact]
     public async Task RunSession_OnDecoratedSocket_UsesOnlyTheAbstractWebSocketApi()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         var simulator = new RealtimeSimulator(
             new SimulatorOptions { DeltaInterval = TimeSpan.Zero },
             TimeProvider.System,

@@ -5,7 +5,7 @@ public sealed class RealtimeSimulatorVadTests
     [Fact]
     public async Task ServerVad_ToneThenSilence_CommitsTurnAndRespondsWithTheSpeech()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         var stream = Pcm.Silence(400).Concat(Pcm.Tone(600)).Concat(Pcm.Silence(700)).ToArray();
@@ -36,7 +36,7 @@ public sealed class RealtimeSimulatorVadTests
     [Fact]
     public async Task ServerVad_SpeechDuringResponse_CancelsItWithTurnDetected()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.DeltaInterval = TimeSpan.FromMilliseconds(100));
         await using var client = await host.ConnectReadyAsync(cts.Token);
         foreach (var chunk in Pcm.Tone(600).Concat(Pcm.Silence(600)).Chunk(4800))
@@ -62,7 +62,7 @@ public sealed class RealtimeSimulatorVadTests
     [Fact]
     public async Task ServerVad_CreateResponseOff_CommitsWithoutResponding()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectReadyAsync(cts.Token);
         await client.SendAsync(

@@ -8,7 +8,7 @@ public sealed class SimulatorEndpointsTests
     [Fact]
     public async Task PlainGet_WithoutUpgrade_Returns400()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         using var http = new HttpClient();
 
@@ -20,7 +20,7 @@ public sealed class SimulatorEndpointsTests
     [Fact]
     public async Task RequiredApiKey_MissingOrWrong_Rejects401BeforeUpgrade()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.RequiredApiKey = "sk-test");
 
         using var missing = new ClientWebSocket();
@@ -40,7 +40,7 @@ public sealed class SimulatorEndpointsTests
     [InlineData("api-key", "sk-test")]
     public async Task RequiredApiKey_Presented_Connects(string header, string value)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token, o => o.RequiredApiKey = "sk-test");
 
         await using var client = await host.ConnectAsync(cts.Token, configure: o => o.SetRequestHeader(header, value));
@@ -52,7 +52,7 @@ public sealed class SimulatorEndpointsTests
     [Fact]
     public async Task OpenAIBetaHeader_OnGa_SendsBetaShapeDisabledAndCloses4000()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
         await using var client = await host.ConnectAsync(cts.Token, configure: o => o.SetRequestHeader("OpenAI-Beta", "realtime=v1"));
 
@@ -68,7 +68,7 @@ public sealed class SimulatorEndpointsTests
     [Fact]
     public async Task Subprotocol_RealtimeOffered_IsSelectedAndKeyTokenNeverEchoed()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = await SimulatorTestHost.StartAsync(cts.Token);
 
         await using var offered = await host.ConnectAsync(cts.Token, configure: o =>

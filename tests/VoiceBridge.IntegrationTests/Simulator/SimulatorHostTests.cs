@@ -9,7 +9,7 @@ public sealed class SimulatorHostTests
     [Fact]
     public async Task GetEndpoint_AfterStart_IsLoopbackRealtimeUrl()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = new SimulatorHost(new SimulatorOptions(), NullLoggerFactory.Instance, TimeProvider.System);
         var endpoint = host.GetEndpointAsync(cts.Token);
 
@@ -26,7 +26,7 @@ public sealed class SimulatorHostTests
     [Fact]
     public async Task Stop_WithOpenSession_ClosesItWith1001()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = TestTimeout.Source(10);
         await using var host = new SimulatorHost(new SimulatorOptions(), NullLoggerFactory.Instance, TimeProvider.System);
         await host.StartAsync(cts.Token);
         await using var client = await SimulatorTestClient.ConnectAsync(await host.GetEndpointAsync(cts.Token), cts.Token);

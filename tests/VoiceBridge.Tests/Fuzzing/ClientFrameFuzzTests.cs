@@ -5,6 +5,7 @@ using VoiceBridge.Configuration;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
+using VoiceBridge.TestKit.Fuzzing;
 using Xunit.Abstractions;
 
 namespace VoiceBridge.Tests.Fuzzing;

@@ -130,7 +130,7 @@ public class BridgeErrorsTests
     [Fact]
     public async Task Rent_ConcurrentCallers_EachGetTheirOwnEvent()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var cts = TestTimeout.Source(30);
         var tasks = Enumerable.Range(0, 8).Select(i => Task.Run(() =>
         {
             for (var n = 0; n < 500; n++)

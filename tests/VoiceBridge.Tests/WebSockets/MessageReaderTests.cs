@@ -7,8 +7,6 @@ namespace VoiceBridge.Tests.WebSockets;
 
 public sealed class MessageReaderTests
 {
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token;
-
     /// <summary>A connected client/server pair of real managed WebSockets over in-memory pipes.</summary>
     private static (WebSocket Client, WebSocket Server) Pair()
     {
@@ -24,7 +22,7 @@ public sealed class MessageReaderTests
     [Fact]
     public async Task ReadAsync_FragmentedTextMessage_IsReassembledWhole()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
         var payload = Encoding.UTF8.GetBytes(new string('q', 30000) + "é");
 
@@ -45,7 +43,7 @@ public sealed class MessageReaderTests
     [InlineData(9000)]
     public async Task ReadAsync_SmallFirstBuffer_GrowsToAnyMessageWithinTheCap(int size)
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
         var payload = Enumerable.Range(0, size).Select(i => (byte)i).ToArray();
 
@@ -62,7 +60,7 @@ public sealed class MessageReaderTests
     [Fact]
     public async Task ReadAsync_MessageOfExactlyTheCap_IsAccepted_OneByteMoreIsTooBig()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
 
         await client.SendAsync(new byte[20000], WebSocketMessageType.Binary, true, ct);
@@ -80,7 +78,7 @@ public sealed class MessageReaderTests
     [Fact]
     public async Task ReadAsync_EmptyBinaryMessage_IsAnEmptyMessageNotAClose()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
 
         await client.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Binary, true, ct);
@@ -98,7 +96,7 @@ public sealed class MessageReaderTests
     [Fact]
     public async Task ReadAsync_CloseFrame_ReportsStatusAndDescription()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
 
         await client.CloseOutputAsync((WebSocketCloseStatus)4000, "beta shape", ct);
@@ -112,7 +110,7 @@ public sealed class MessageReaderTests
     [Fact]
     public async Task ReadAsync_ManyMessagesInOrder_KeepTheirTypes()
     {
-        var ct = Timeout();
+        var ct = TestTimeout.Token(10);
         var (client, server) = Pair();
         for (var i = 0; i < 50; i++)
         {

@@ -53,7 +53,7 @@ public sealed class OutboundQueueTests
 
         queue.CloseNow(new CloseRequest(WebSocketCloseStatus.PolicyViolation, "slow_consumer"));
 
-        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(await waiting.WaitAsync(TestTimeout.Token(5)));
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, queue.UrgentClose!.Status);
     }
 

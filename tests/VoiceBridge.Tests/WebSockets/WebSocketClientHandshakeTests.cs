@@ -81,7 +81,7 @@ public class WebSocketClientHandshakeTests
     [Fact]
     public async Task ConnectAsync_ServerSendsAFrameWithItsResponse_TheFrameIsNotLost()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = TestTimeout.Source(10);
         var ct = timeout.Token;
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -123,7 +123,7 @@ public class WebSocketClientHandshakeTests
     [Fact]
     public async Task ConnectAsync_ServerClosesBeforeAnswering_ThrowsWithoutStatus()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = TestTimeout.Source(10);
         var ct = timeout.Token;
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -144,7 +144,7 @@ public class WebSocketClientHandshakeTests
     [Fact]
     public async Task ConnectAsync_Wss_SendsTheHostAsSniAndRefusesAnUntrustedCertificate()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = TestTimeout.Source(10);
         var ct = timeout.Token;
         using var key = ECDsa.Create();
         using var certificate = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256)
@@ -177,7 +177,7 @@ public class WebSocketClientHandshakeTests
     [Fact]
     public async Task PrefixedStream_ServesThePrefixFirst_ThenTheInnerStream()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = TestTimeout.Source(10);
         await using var stream = new PrefixedStream(new MemoryStream("cd"u8.ToArray()), "ab"u8.ToArray());
         var buffer = new byte[4];
 

@@ -1,8 +1,6 @@
-// Self-contained (BCL only) so the integration tests can link this file:
-//   <Compile Include="..\VoiceBridge.Tests\Fuzzing\HostileFrameGenerator.cs" Link="Fuzzing\HostileFrameGenerator.cs" />
 using System.Text;
 
-namespace VoiceBridge.Tests.Fuzzing;
+namespace VoiceBridge.TestKit.Fuzzing;
 
 /// <summary>The family a hostile frame comes from (what it tries to break).</summary>
 public enum HostileFrameKind
