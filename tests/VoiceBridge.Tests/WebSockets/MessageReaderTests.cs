@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
 using VoiceBridge.WebSockets;
@@ -7,23 +6,12 @@ namespace VoiceBridge.Tests.WebSockets;
 
 public sealed class MessageReaderTests
 {
-    /// <summary>A connected client/server pair of real managed WebSockets over in-memory pipes.</summary>
-    private static (WebSocket Client, WebSocket Server) Pair()
-    {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        var serverStream = new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream());
-        var clientStream = new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream());
-        var server = WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true });
-        var client = WebSocket.CreateFromStream(clientStream, new WebSocketCreationOptions { IsServer = false });
-        return (client, server);
-    }
-
     [Fact]
     public async Task ReadAsync_FragmentedTextMessage_IsReassembledWhole()
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
         var payload = Encoding.UTF8.GetBytes(new string('q', 30000) + "é");
 
         await client.SendAsync(payload.AsMemory(0, 10), WebSocketMessageType.Text, endOfMessage: false, ct);
@@ -44,7 +32,8 @@ public sealed class MessageReaderTests
     public async Task ReadAsync_SmallFirstBuffer_GrowsToAnyMessageWithinTheCap(int size)
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
         var payload = Enumerable.Range(0, size).Select(i => (byte)i).ToArray();
 
         await client.SendAsync(payload, WebSocketMessageType.Binary, true, ct);
@@ -61,7 +50,8 @@ public sealed class MessageReaderTests
     public async Task ReadAsync_MessageOfExactlyTheCap_IsAccepted_OneByteMoreIsTooBig()
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
 
         await client.SendAsync(new byte[20000], WebSocketMessageType.Binary, true, ct);
         var exact = await MessageReader.ReadAsync(server, 20000, ct);
@@ -79,7 +69,8 @@ public sealed class MessageReaderTests
     public async Task ReadAsync_EmptyBinaryMessage_IsAnEmptyMessageNotAClose()
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
 
         await client.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Binary, true, ct);
         await client.SendAsync(new byte[] { 1, 2 }, WebSocketMessageType.Binary, true, ct);
@@ -97,7 +88,8 @@ public sealed class MessageReaderTests
     public async Task ReadAsync_CloseFrame_ReportsStatusAndDescription()
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
 
         await client.CloseOutputAsync((WebSocketCloseStatus)4000, "beta shape", ct);
         var message = await MessageReader.ReadAsync(server, 1024, ct);
@@ -111,7 +103,8 @@ public sealed class MessageReaderTests
     public async Task ReadAsync_ManyMessagesInOrder_KeepTheirTypes()
     {
         var ct = TestTimeout.Token(10);
-        var (client, server) = Pair();
+        using var pair = WebSocketPair.Create();
+        var (client, server) = (pair.Client, pair.Server);
         for (var i = 0; i < 50; i++)
         {
             var type = i % 3 == 0 ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
@@ -125,38 +118,5 @@ public sealed class MessageReaderTests
             Assert.Equal($"m{i}", Encoding.ASCII.GetString(message.Span));
             message.Release();
         }
-    }
-
-    private sealed class DuplexStream(Stream read, Stream write) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() => write.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => write.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => read.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => read.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => read.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Write(byte[] buffer, int offset, int count) => write.Write(buffer, offset, count);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => write.WriteAsync(buffer, cancellationToken);
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => write.WriteAsync(buffer, offset, count, cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
