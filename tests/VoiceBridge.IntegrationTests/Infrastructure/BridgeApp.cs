@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VoiceBridge.Sessions;
@@ -20,10 +21,17 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
+    private readonly TimeProvider? _timeProvider;
 
-    public BridgeApp(Uri? upstream, IDictionary<string, string?>? settings = null, string environment = "Production")
+    /// <param name="timeProvider">
+    /// The bridge's clock instead of the system's, e.g. a <c>FakeTimeProvider</c> a test advances to reach a limit
+    /// (idle, duration, audio rate) without waiting for it. Everything the bridge times through DI follows it: limits,
+    /// the slow-client timeout, the close budget, the upstream connect timeout and retries.
+    /// </param>
+    public BridgeApp(Uri? upstream, IDictionary<string, string?>? settings = null, string environment = "Production", TimeProvider? timeProvider = null)
     {
         _environment = environment;
+        _timeProvider = timeProvider;
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["VoiceBridge:Upstream:Provider"] = "OpenAI",
@@ -69,13 +77,13 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseUri };
 
     /// <summary>Waits until no session is live: every scenario must leave nothing behind.</summary>
-    public async Task WaitForNoSessionsAsync(CancellationToken cancellationToken)
-    {
-        while (Registry.Count != 0)
-        {
-            await Task.Delay(10, cancellationToken);
-        }
-    }
+    public Task WaitForNoSessionsAsync(CancellationToken cancellationToken) => WaitUntilAsync(() => Registry.Count == 0, cancellationToken);
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> over the bridge's state holds, checking it again at each log line the
+    /// bridge writes: a session's registration, its removal and the start of the drain are each followed by one.
+    /// </summary>
+    public Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken) => Logs.Changed.WaitUntilAsync(condition, cancellationToken);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -90,6 +98,11 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
             logging.AddProvider(Logs);
             logging.SetMinimumLevel(LogLevel.Trace);
         });
+
+        if (_timeProvider is { } clock)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        }
     }
 }
 
@@ -102,13 +115,30 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public string AllText => string.Join('\n', _lines);
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _lines);
+    /// <summary>Notified after every line.</summary>
+    public ChangeSignal Changed { get; } = new();
+
+    /// <summary>Waits until a line satisfying <paramref name="predicate"/> has been logged, and returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> predicate, CancellationToken cancellationToken)
+    {
+        string? match = null;
+        await Changed.WaitUntilAsync(() => (match = _lines.FirstOrDefault(predicate)) is not null, cancellationToken);
+        return match!;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, this);
 
     public void Dispose()
     {
     }
 
-    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
+    private void Add(string line)
+    {
+        _lines.Enqueue(line);
+        Changed.Notify();
+    }
+
+    private sealed class CapturingLogger(string category, CapturingLoggerProvider provider) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -120,7 +150,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
             var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
                 : string.Empty;
-            lines.Enqueue($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {structured} {exception}");
+            provider.Add($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {structured} {exception}");
         }
     }
 }

@@ -23,15 +23,17 @@ internal sealed class BridgedSession : IAsyncDisposable
     public UpstreamConnection Connection { get; }
 
     /// <param name="simulator">false: the fake only records and answers closes, so the test alone decides what the service sends.</param>
+    /// <param name="timeProvider">The bridge's clock (see <see cref="BridgeApp"/>); the system's by default.</param>
     public static async Task<BridgedSession> StartAsync(
         CancellationToken cancellationToken,
         bool simulator = false,
         IDictionary<string, string?>? settings = null,
-        string query = "")
+        string query = "",
+        TimeProvider? timeProvider = null)
     {
         var upstream = await FakeUpstream.StartAsync();
         upstream.RunSimulator = simulator;
-        var bridge = new BridgeApp(upstream.Url, settings);
+        var bridge = new BridgeApp(upstream.Url, settings, timeProvider: timeProvider);
         var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(query), cancellationToken);
         var connection = await upstream.NextConnectionAsync(cancellationToken);
         await connection.Socket.WaitForFramesAsync(1, cancellationToken);

@@ -25,6 +25,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Channel<UpstreamConnection> _connections = Channel.CreateUnbounded<UpstreamConnection>();
     private readonly ConcurrentQueue<Handshake> _handshakes = new();
+    private readonly ChangeSignal _handshakeArrived = new();
     private int _rejectionsLeft;
     private TcpFreezeProxy? _proxy;
 
@@ -48,6 +49,10 @@ internal sealed class FakeUpstream : IAsyncDisposable
     public bool RunSimulator { get; set; } = true;
 
     public int HandshakeCount => _handshakes.Count;
+
+    /// <summary>Waits until at least <paramref name="count"/> handshakes have arrived (accepted or not).</summary>
+    public Task WaitForHandshakesAsync(int count, CancellationToken cancellationToken) =>
+        _handshakeArrived.WaitUntilAsync(() => _handshakes.Count >= count, cancellationToken);
 
     public IReadOnlyCollection<Handshake> Handshakes => _handshakes;
 
@@ -103,6 +108,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         _handshakes.Enqueue(new Handshake(
             context.Request.Path + context.Request.QueryString,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        _handshakeArrived.Notify();
 
         if (Interlocked.Decrement(ref _rejectionsLeft) >= 0)
         {

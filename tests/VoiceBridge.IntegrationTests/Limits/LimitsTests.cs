@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.IntegrationTests.Infrastructure;
 
 namespace VoiceBridge.IntegrationTests.Limits;
@@ -54,10 +55,7 @@ public sealed class LimitsTests
         }
 
         await first.DisposeAsync();
-        while (bridge.Registry.Count > 1)
-        {
-            await Task.Delay(10, ct);
-        }
+        await bridge.WaitUntilAsync(() => bridge.Registry.Count <= 1, ct);
 
         await using var again = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
         Assert.Equal(101, again.Status);
@@ -72,10 +70,7 @@ public sealed class LimitsTests
         await using var first = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
 
         // The first session's upstream connect runs after its browser handshake: count it before the second arrives.
-        while (upstream.HandshakeCount == 0)
-        {
-            await Task.Delay(10, ct);
-        }
+        await upstream.WaitForHandshakesAsync(1, ct);
 
         await using var second = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
 
@@ -143,11 +138,18 @@ public sealed class LimitsTests
     public async Task MaxSessionDuration_EndsWithSessionExpiredAndClose1000()
     {
         var ct = TestTimeout.Token();
+        var clock = new FakeTimeProvider();
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:MaxSessionDuration"] = "00:00:00.600" });
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:MaxSessionDuration"] = "00:00:00.600" }, timeProvider: clock);
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
         var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct); // the session runs: its session.update went upstream
 
+        // A millisecond short of the limit the session stays (a browser frame still goes through); at the limit it ends.
+        clock.Advance(TimeSpan.FromMilliseconds(599));
+        await browser.SendBinaryAsync(new byte[960], ct);
+        await connection.Socket.WaitForFramesAsync(2, ct);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var messages = await browser.ReadUntilClosedAsync(ct);
 
         Assert.Equal("session_expired", messages.Last().Json.GetProperty("error").GetProperty("code").GetString());
@@ -161,21 +163,27 @@ public sealed class LimitsTests
     public async Task IdleTimeout_SilentBrowserClosedWithIdleTimeout_ActiveBrowserKept()
     {
         var ct = TestTimeout.Token();
+        var clock = new FakeTimeProvider();
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:IdleTimeout"] = "00:00:00.800" });
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Limits:IdleTimeout"] = "00:00:00.800" }, timeProvider: clock);
         await using var active = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var activeUpstream = await upstream.NextConnectionAsync(ct);
         await using var silent = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var silentUpstream = await upstream.NextConnectionAsync(ct);
+        await activeUpstream.Socket.WaitForFramesAsync(1, ct);
+        await silentUpstream.Socket.WaitForFramesAsync(1, ct);
 
-        var keepTalking = Task.Run(async () =>
+        // 1.2 s pass in 300 ms steps; the active browser sends a frame in each (seen upstream before the clock moves on).
+        var sent = 1;
+        var silentEnded = silent.ReadUntilClosedAsync(ct);
+        for (var step = 0; step < 4; step++)
         {
-            for (var i = 0; i < 16; i++)
-            {
-                await active.SendBinaryAsync(new byte[960], ct);
-                await Task.Delay(100, ct);
-            }
-        }, ct);
-        var silentMessages = await silent.ReadUntilClosedAsync(ct);
-        await keepTalking;
+            await active.SendBinaryAsync(new byte[960], ct);
+            await activeUpstream.Socket.WaitForFramesAsync(++sent, ct);
+            clock.Advance(TimeSpan.FromMilliseconds(300));
+        }
+
+        var silentMessages = await silentEnded;
 
         Assert.Equal("idle_timeout", silentMessages.Last().Json.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(WebSocketCloseStatus.NormalClosure, silent.Socket.CloseStatus);

@@ -24,6 +24,7 @@ internal sealed class BridgeProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ChangeSignal _stdoutChanged = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly HttpClient _http;
 
@@ -157,22 +158,21 @@ internal sealed class BridgeProcess : IAsyncDisposable
     /// <summary>Waits until some stdout line satisfies <paramref name="predicate"/> (lines arrive through an async log sink).</summary>
     public async Task<string> WaitForStdoutAsync(Func<string, bool> predicate, CancellationToken cancellationToken)
     {
-        while (true)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? match = null;
+        var seen = _stdoutChanged.WaitUntilAsync(() => (match = _stdout.FirstOrDefault(predicate)) is not null, stop.Token);
+
+        // Exited: its output has been read to the end by the time WaitForExitAsync completes.
+        var exited = _process.WaitForExitAsync(stop.Token);
+        if (await Task.WhenAny(seen, exited) == seen)
         {
-            var match = _stdout.FirstOrDefault(predicate);
-            if (match is not null)
-            {
-                return match;
-            }
-
-            if (_process.HasExited)
-            {
-                await _process.WaitForExitAsync(cancellationToken);
-                return _stdout.FirstOrDefault(predicate) ?? throw new InvalidOperationException($"The bridge exited without the expected line.\n{Transcript}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            await seen;
+            return match!;
         }
+
+        await exited;
+        await stop.CancelAsync();
+        return _stdout.FirstOrDefault(predicate) ?? throw new InvalidOperationException($"The bridge exited without the expected line.\n{Transcript}");
     }
 
     public async ValueTask DisposeAsync()
@@ -252,6 +252,7 @@ internal sealed class BridgeProcess : IAsyncDisposable
             if (e.Data is not null)
             {
                 _stdout.Enqueue(e.Data);
+                _stdoutChanged.Notify();
             }
         };
         _process.ErrorDataReceived += (_, e) =>

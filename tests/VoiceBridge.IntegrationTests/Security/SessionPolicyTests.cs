@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.IntegrationTests.Infrastructure;
 
 namespace VoiceBridge.IntegrationTests.Security;
@@ -144,13 +145,14 @@ public sealed class SessionPolicyTests
     public async Task AudioFasterThanAllowed_IsHeldBack_OneErrorPerSecond_ThenFlowsAgain()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?>
+        var clock = new FakeTimeProvider();
+        await using var scene = await BridgedSession.StartAsync(ct, timeProvider: clock, settings: new Dictionary<string, string?>
         {
             ["VoiceBridge:Limits:MaxAudioRate"] = "1",
             ["VoiceBridge:Limits:AudioBurst"] = "00:00:01",
         });
 
-        // 3 s of audio at once in 100 ms frames (binary and as append events): about 1 s fits.
+        // 3 s of audio at once in 100 ms frames (binary and as append events) while the clock stands still: 1 s fits.
         var frame = new byte[4800];
         var append = $$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(frame)}}"}""";
         for (var i = 0; i < 30; i++)
@@ -166,11 +168,11 @@ public sealed class SessionPolicyTests
         }
 
         var forwarded = await ForwardedBeforeMarkerAsync(scene, ct);
-        Assert.InRange(forwarded.Length, 10, 14);
+        Assert.Equal(10, forwarded.Length);
         Assert.Equal("audio_rate_exceeded", Code(await scene.Browser.ReceiveAsync(ct)));
 
         // The bucket refills at real time: after a second, audio flows again.
-        await Task.Delay(1100, ct);
+        clock.Advance(TimeSpan.FromSeconds(1));
         await scene.Browser.SendBinaryAsync(frame, ct);
         var after = await ForwardedBeforeMarkerAsync(scene, ct, "marker2");
 

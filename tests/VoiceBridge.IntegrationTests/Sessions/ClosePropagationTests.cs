@@ -125,10 +125,7 @@ public sealed class ClosePropagationTests
         upstream.AcceptDelay = TimeSpan.FromSeconds(30);
         await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:20" });
         var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
-        while (upstream.HandshakeCount == 0)
-        {
-            await Task.Delay(10, ct);
-        }
+        await upstream.WaitForHandshakesAsync(1, ct);
 
         await browser.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
 

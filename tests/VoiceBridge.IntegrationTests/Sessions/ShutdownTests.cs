@@ -61,10 +61,7 @@ public sealed class ShutdownTests
         // Captured first: once stopped, the app's own RunAsync disposes its services.
         var registry = bridge.Registry;
         var stopping = bridge.Services.GetRequiredService<IHost>().StopAsync(ct);
-        while (!registry.IsDraining)
-        {
-            await Task.Delay(10, ct);
-        }
+        await bridge.WaitUntilAsync(() => registry.IsDraining, ct);
 
         using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
         using var live = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
