@@ -103,7 +103,7 @@ internal static class BridgeErrors
         Random.Shared.GetItems(EventIdAlphabet, eventId[6..]);
 
         writer.WriteStartObject();
-        writer.WriteString("type"u8, "error"u8);
+        writer.WriteString("type"u8, RealtimeEventTypes.Error);
         writer.WriteString("event_id"u8, eventId);
         writer.WriteStartObject("error"u8);
         writer.WriteString("type"u8, kind);

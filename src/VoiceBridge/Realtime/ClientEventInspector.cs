@@ -28,10 +28,6 @@ internal static class ClientEventInspector
 
     private static ReadOnlySpan<byte> SystemRole => "system"u8;
 
-    private static ReadOnlySpan<byte> SessionUpdateType => "session.update"u8;
-
-    private static ReadOnlySpan<byte> ConversationItemCreateType => "conversation.item.create"u8;
-
     /// <summary>Inspects <paramref name="frame"/>; see <see cref="ClientEventInspection"/> for what each member means.</summary>
     public static ClientEventInspection Inspect(ReadOnlySpan<byte> frame)
     {
@@ -168,12 +164,12 @@ internal static class ClientEventInspector
             return ClientEventKind.InputAudioBufferAppend;
         }
 
-        if (TextEquals(ref reader, SessionUpdateType))
+        if (TextEquals(ref reader, RealtimeEventTypes.SessionUpdate))
         {
             return ClientEventKind.SessionUpdate;
         }
 
-        return TextEquals(ref reader, ConversationItemCreateType) ? ClientEventKind.ConversationItemCreate : ClientEventKind.Other;
+        return TextEquals(ref reader, RealtimeEventTypes.ConversationItemCreate) ? ClientEventKind.ConversationItemCreate : ClientEventKind.Other;
     }
 
     // The reader is on the item's StartObject; leaves it on the matching EndObject. Only the

@@ -20,6 +20,7 @@ internal static class RealtimeCodec
 
     private static ReadOnlySpan<byte> DeltaName => "delta"u8;
 
+    // RealtimeEventTypes.InputAudioBufferAppend, spelled out: one constant prefix is copied per frame.
     private static ReadOnlySpan<byte> AppendPrefix => "{\"type\":\"input_audio_buffer.append\",\"audio\":\""u8;
 
     private static ReadOnlySpan<byte> AppendSuffix => "\"}"u8;

@@ -39,7 +39,7 @@ internal static class SessionUpdateBuilder
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("type"u8, "session.update"u8);
+            writer.WriteString("type"u8, RealtimeEventTypes.SessionUpdate);
             writer.WriteString("event_id"u8, EventId);
             writer.WriteStartObject("session"u8);
             switch (shape)

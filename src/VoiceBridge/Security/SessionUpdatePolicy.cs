@@ -197,7 +197,7 @@ internal sealed class SessionUpdatePolicy
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("type"u8, "session.update"u8);
+            writer.WriteString("type"u8, RealtimeEventTypes.SessionUpdate);
             writer.WriteString("event_id"u8, TokenSessionEventId);
             writer.WriteStartObject("session"u8);
             if (Shape == SessionShape.GA)

@@ -12,6 +12,8 @@ public class RealtimeEventTypesTests
         Assert.Equal("response.audio.delta", Encoding.UTF8.GetString(RealtimeEventTypes.BetaAudioDelta));
         Assert.Equal("input_audio_buffer.append", Encoding.UTF8.GetString(RealtimeEventTypes.InputAudioBufferAppend));
         Assert.Equal("error", Encoding.UTF8.GetString(RealtimeEventTypes.Error));
+        Assert.Equal("session.update", Encoding.UTF8.GetString(RealtimeEventTypes.SessionUpdate));
+        Assert.Equal("conversation.item.create", Encoding.UTF8.GetString(RealtimeEventTypes.ConversationItemCreate));
     }
 
     [Theory]
