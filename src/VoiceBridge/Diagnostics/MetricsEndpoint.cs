@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Security;
@@ -33,7 +32,7 @@ internal static class MetricsEndpoint
     private static IResult Handle(HttpContext context, MetricsCollector collector, GcBenchmarkCounters gcBenchmark, IOptions<TelemetryOptions> telemetry, IOptions<AdminOptions> admin, ILogger<MetricsCollector> logger)
     {
         var started = Stopwatch.GetTimestamp();
-        if (telemetry.Value.Metrics == MetricsAccess.Protected && !IsAuthorized(context.Request, admin.Value.ApiKey))
+        if (telemetry.Value.Metrics == MetricsAccess.Protected && !AdminKeyCheck.IsAdmin(context.Request, admin.Value.ApiKey))
         {
             MetricsLog.Refused(logger);
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -44,22 +43,5 @@ internal static class MetricsEndpoint
         context.Response.Headers.CacheControl = "no-store";
         MetricsLog.Scraped(logger, StatusCodes.Status200OK, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return TypedResults.Text(body, PrometheusTextWriter.ContentType, Encoding.UTF8);
-    }
-
-    /// <summary><c>Authorization: Bearer &lt;key&gt;</c>, compared in constant time (digests, so the length leaks nothing either).</summary>
-    internal static bool IsAuthorized(HttpRequest request, string? expectedKey)
-    {
-        const string Scheme = "Bearer ";
-        if (string.IsNullOrEmpty(expectedKey) || request.Headers.Authorization is not [{ } header]
-            || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(header.AsSpan(Scheme.Length).Trim().ToString()), presented);
-        SHA256.HashData(Encoding.UTF8.GetBytes(expectedKey), expected);
-        return CryptographicOperations.FixedTimeEquals(presented, expected);
     }
 }

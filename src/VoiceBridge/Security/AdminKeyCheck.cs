@@ -4,7 +4,10 @@ using VoiceBridge.Sessions;
 
 namespace VoiceBridge.Security;
 
-/// <summary>Checks <c>Authorization: Bearer &lt;Admin:ApiKey&gt;</c> on a management request.</summary>
+/// <summary>
+/// The one check of <c>Authorization: Bearer &lt;Admin:ApiKey&gt;</c>, for every route that asks for the admin key:
+/// <c>/admin/*</c>, <c>/v1/realtime/client_secrets</c> and <c>/metrics</c> under <c>Telemetry:Metrics=Protected</c>.
+/// </summary>
 internal static class AdminKeyCheck
 {
     public enum Outcome
@@ -47,6 +50,10 @@ internal static class AdminKeyCheck
                 return false;
         }
     }
+
+    /// <summary>Whether the request carries the admin key; false when no key is configured.</summary>
+    public static bool IsAdmin(HttpRequest request, string? configuredKey) =>
+        !string.IsNullOrEmpty(configuredKey) && Check(request, configuredKey) == Outcome.Valid;
 
     public static Outcome Check(HttpRequest request, string configuredKey)
     {

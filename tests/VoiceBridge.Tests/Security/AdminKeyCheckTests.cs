@@ -40,4 +40,21 @@ public sealed class AdminKeyCheckTests
     [Fact]
     public void TwoAuthorizationHeaders_AreInvalid() =>
         Assert.Equal(AdminKeyCheck.Outcome.Invalid, Check("Bearer " + Key, "Bearer " + Key));
+
+    [Theory]
+    [InlineData(Key, "Bearer " + Key, true)]
+    [InlineData(Key, "Bearer wrong-key-0123456789abcdef", false)]
+    [InlineData(Key, null, false)]
+    [InlineData(null, "Bearer " + Key, false)]
+    [InlineData("", "Bearer ", false)]
+    public void IsAdmin_OnlyTheConfiguredKey_NeverWithoutOne(string? configured, string? header, bool expected)
+    {
+        var context = new DefaultHttpContext();
+        if (header is not null)
+        {
+            context.Request.Headers.Authorization = header;
+        }
+
+        Assert.Equal(expected, AdminKeyCheck.IsAdmin(context.Request, configured));
+    }
 }
