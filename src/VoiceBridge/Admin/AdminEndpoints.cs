@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using VoiceBridge.Hosting;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
@@ -229,7 +230,7 @@ internal static class AdminEndpoints
             {
                 if (buffer.Length + read > MaxBodyBytes)
                 {
-                    return ([], VoiceEndpoint.Error(StatusCodes.Status413PayloadTooLarge, "request_too_large", $"The event must be at most {MaxBodyBytes} bytes."));
+                    return ([], JsonErrors.Error(StatusCodes.Status413PayloadTooLarge, "request_too_large", $"The event must be at most {MaxBodyBytes} bytes."));
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -243,16 +244,16 @@ internal static class AdminEndpoints
         var body = buffer.ToArray();
         return ClientEventInspector.Inspect(body).IsValid
             ? (body, null)
-            : ([], VoiceEndpoint.Error(StatusCodes.Status400BadRequest, BridgeErrors.InvalidEvent, "The body must be a JSON object with a string \"type\"."));
+            : ([], JsonErrors.Error(StatusCodes.Status400BadRequest, BridgeErrors.InvalidEvent, "The body must be a JSON object with a string \"type\"."));
     }
 
     private static IResult Queued() => Results.Json(new ActionResult("queued", null), statusCode: StatusCodes.Status202Accepted);
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<VoiceEndpoint.ErrorBody> UnknownSession(string id) =>
-        VoiceEndpoint.Error(StatusCodes.Status404NotFound, "session_not_found", $"No live session '{Truncate(id)}'.");
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<JsonErrors.ErrorBody> UnknownSession(string id) =>
+        JsonErrors.Error(StatusCodes.Status404NotFound, "session_not_found", $"No live session '{Truncate(id)}'.");
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<VoiceEndpoint.ErrorBody> SessionEnded(string id) =>
-        VoiceEndpoint.Error(StatusCodes.Status409Conflict, "session_closed", $"Session '{Truncate(id)}' is closing.");
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<JsonErrors.ErrorBody> SessionEnded(string id) =>
+        JsonErrors.Error(StatusCodes.Status409Conflict, "session_closed", $"Session '{Truncate(id)}' is closing.");
 
     private static string Truncate(string id) => id.Length > 40 ? id[..40] : id;
 

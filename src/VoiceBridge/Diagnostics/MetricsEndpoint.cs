@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
+using VoiceBridge.Hosting;
 using VoiceBridge.Security;
-using VoiceBridge.Sessions;
 
 namespace VoiceBridge.Diagnostics;
 
@@ -36,7 +36,7 @@ internal static class MetricsEndpoint
         {
             MetricsLog.Refused(logger);
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            return VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, "unauthorized", "GET /metrics needs 'Authorization: Bearer <admin key>'.");
+            return JsonErrors.Error(StatusCodes.Status401Unauthorized, "unauthorized", "GET /metrics needs 'Authorization: Bearer <admin key>'.");
         }
 
         var body = PrometheusTextWriter.Write(collector.Collect().Concat(ProcessMetrics.Collect()).Concat(gcBenchmark.Collect()));

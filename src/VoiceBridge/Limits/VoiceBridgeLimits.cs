@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using VoiceBridge.Sessions;
+using VoiceBridge.Hosting;
 
 namespace VoiceBridge.Limits;
 
@@ -64,7 +64,7 @@ internal static class VoiceBridgeLimits
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 await context.HttpContext.Response.WriteAsJsonAsync(
-                    new VoiceEndpoint.ErrorBody(new VoiceEndpoint.ErrorDetail("rate_limited", "Too many connection attempts from this address; retry later.")),
+                    JsonErrors.Body("rate_limited", "Too many connection attempts from this address; retry later."),
                     cancellationToken).ConfigureAwait(false);
             };
         });

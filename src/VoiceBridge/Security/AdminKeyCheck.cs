@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using VoiceBridge.Sessions;
+using VoiceBridge.Hosting;
 
 namespace VoiceBridge.Security;
 
@@ -28,7 +28,7 @@ internal static class AdminKeyCheck
         if (string.IsNullOrEmpty(configuredKey))
         {
             code = AuthErrorCodes.NotFound;
-            refusal = VoiceEndpoint.Error(StatusCodes.Status404NotFound, code, "Not found.");
+            refusal = JsonErrors.Error(StatusCodes.Status404NotFound, code, "Not found.");
             return true;
         }
 
@@ -37,12 +37,12 @@ internal static class AdminKeyCheck
             case Outcome.Missing:
                 code = AuthErrorCodes.MissingApiKey;
                 context.Response.Headers.WWWAuthenticate = BearerScheme;
-                refusal = VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, code, "Send Authorization: Bearer <VoiceBridge:Admin:ApiKey>.");
+                refusal = JsonErrors.Error(StatusCodes.Status401Unauthorized, code, "Send Authorization: Bearer <VoiceBridge:Admin:ApiKey>.");
                 return true;
             case Outcome.Invalid:
                 code = AuthErrorCodes.InvalidApiKey;
                 context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-                refusal = VoiceEndpoint.Error(StatusCodes.Status401Unauthorized, code, "The bearer key is not this bridge's admin key.");
+                refusal = JsonErrors.Error(StatusCodes.Status401Unauthorized, code, "The bearer key is not this bridge's admin key.");
                 return true;
             default:
                 code = string.Empty;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VoiceBridge.Sessions;
+using VoiceBridge.Hosting;
 
 namespace VoiceBridge.Security;
 
@@ -81,7 +81,7 @@ internal sealed class AuthResult
         context.Response.Headers.WWWAuthenticate = ErrorCode == AuthErrorCodes.MissingToken
             ? "Bearer"
             : "Bearer error=\"invalid_token\"";
-        return VoiceEndpoint.Error(StatusCode, ErrorCode!, ErrorMessage!);
+        return JsonErrors.Error(StatusCode, ErrorCode!, ErrorMessage!);
     }
 
     public override string ToString() => Succeeded ? "Authorized" : ErrorCode!;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using VoiceBridge.Sessions;
+using VoiceBridge.Hosting;
 
 namespace VoiceBridge.Security;
 
@@ -44,27 +44,27 @@ internal static class ClientSecretsEndpoint
         if (!tokens.HasSigningKey)
         {
             SecurityLog.MintRefused(logger, caller, AuthErrorCodes.SigningKeyMissing);
-            return VoiceEndpoint.Error(StatusCodes.Status503ServiceUnavailable, AuthErrorCodes.SigningKeyMissing, "This bridge has no VoiceBridge:Auth:SigningKey, so it cannot mint tokens.");
+            return JsonErrors.Error(StatusCodes.Status503ServiceUnavailable, AuthErrorCodes.SigningKeyMissing, "This bridge has no VoiceBridge:Auth:SigningKey, so it cannot mint tokens.");
         }
 
         var body = await ReadBodyAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
             SecurityLog.MintRequestInvalid(logger, caller, AuthErrorCodes.RequestTooLarge);
-            return VoiceEndpoint.Error(StatusCodes.Status413PayloadTooLarge, AuthErrorCodes.RequestTooLarge, $"The body may be at most {MaxBodyBytes} bytes.");
+            return JsonErrors.Error(StatusCodes.Status413PayloadTooLarge, AuthErrorCodes.RequestTooLarge, $"The body may be at most {MaxBodyBytes} bytes.");
         }
 
         if (!ClientSecretRequest.TryParse(body.Value, tokens.MaxTokenLifetime, tokens.SessionMayUpdate, out var request, out var error))
         {
             SecurityLog.MintRequestInvalid(logger, caller, error.Code);
-            return VoiceEndpoint.Error(StatusCodes.Status400BadRequest, error.Code, error.Message);
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, error.Code, error.Message);
         }
 
         var minted = tokens.Mint(request!.User, request.Seconds, request.Session);
         if (minted.Value.Length > JwtHs256.MaxTokenChars)
         {
             SecurityLog.MintRequestInvalid(logger, caller, AuthErrorCodes.TokenTooLarge);
-            return VoiceEndpoint.Error(StatusCodes.Status400BadRequest, AuthErrorCodes.TokenTooLarge,
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, AuthErrorCodes.TokenTooLarge,
                 $"The token would be longer than the {JwtHs256.MaxTokenChars} characters the bridge accepts; send a smaller session.");
         }
 

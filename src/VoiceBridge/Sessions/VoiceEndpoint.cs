@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Hosting;
 using VoiceBridge.Limits;
 using VoiceBridge.Security;
 
@@ -30,26 +30,26 @@ internal static class VoiceEndpoint
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            return Error(StatusCodes.Status400BadRequest, "websocket_required", "GET /voice must be a WebSocket upgrade request.");
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, "websocket_required", "GET /voice must be a WebSocket upgrade request.");
         }
 
         var audio = context.Request.Query["audio"];
         if (audio.Count > 1 || (audio.Count == 1 && audio[0] is not ("binary" or "json")))
         {
-            return Error(StatusCodes.Status400BadRequest, "invalid_audio_mode", "The audio query parameter must be 'binary' or 'json'.");
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, "invalid_audio_mode", "The audio query parameter must be 'binary' or 'json'.");
         }
 
         if (registry.IsDraining)
         {
             Log.RefusedWhileDraining(logger);
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
-            return Error(StatusCodes.Status503ServiceUnavailable, "server_shutting_down", "The bridge is shutting down; retry on another instance.");
+            return JsonErrors.Error(StatusCodes.Status503ServiceUnavailable, "server_shutting_down", "The bridge is shutting down; retry on another instance.");
         }
 
         if (!origins.IsAllowed(context.Request))
         {
             Log.Refused(logger, "origin_not_allowed", ClientAddress(context));
-            return Error(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open voice sessions.");
+            return JsonErrors.Error(StatusCodes.Status403Forbidden, "origin_not_allowed", "This origin may not open voice sessions.");
         }
 
         var requested = context.WebSockets.WebSocketRequestedProtocols;
@@ -58,7 +58,7 @@ internal static class VoiceEndpoint
         {
             // Browsers fail a handshake whose answer selects none of the offered values, and the only other values a
             // realtime client offers carry secrets, which are never echoed: ask for the one value the bridge can select.
-            return Error(StatusCodes.Status400BadRequest, "subprotocol_required", "Offer the 'realtime' subprotocol next to any other.");
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, "subprotocol_required", "Offer the 'realtime' subprotocol next to any other.");
         }
 
         var auth = authorizer.Authorize(context);
@@ -83,8 +83,8 @@ internal static class VoiceEndpoint
             var full = admitted.Verdict == AdmissionVerdict.ServerFull;
             Log.Refused(logger, full ? "server_busy" : "too_many_sessions", clientAddress);
             return full
-                ? Error(StatusCodes.Status503ServiceUnavailable, "server_busy", "The bridge is at its session limit; retry shortly.")
-                : Error(StatusCodes.Status429TooManyRequests, "too_many_sessions", "Too many simultaneous sessions for this client.");
+                ? JsonErrors.Error(StatusCodes.Status503ServiceUnavailable, "server_busy", "The bridge is at its session limit; retry shortly.")
+                : JsonErrors.Error(StatusCodes.Status429TooManyRequests, "too_many_sessions", "Too many simultaneous sessions for this client.");
         }
 
         using var lease = admitted.Lease;
@@ -141,12 +141,4 @@ internal static class VoiceEndpoint
 
     /// <summary>The client's address as the bridge sees it (after a trusted proxy's <c>X-Forwarded-For</c>).</summary>
     public static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
-    /// <summary>Rejections before the upgrade are plain HTTP with a JSON body.</summary>
-    public static JsonHttpResult<ErrorBody> Error(int status, string code, string message) =>
-        TypedResults.Json(new ErrorBody(new ErrorDetail(code, message)), statusCode: status);
-
-    internal sealed record ErrorBody(ErrorDetail Error);
-
-    internal sealed record ErrorDetail(string Code, string Message);
 }
