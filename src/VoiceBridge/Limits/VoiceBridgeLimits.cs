@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Hosting;
+using VoiceBridge.Security;
 
 namespace VoiceBridge.Limits;
 

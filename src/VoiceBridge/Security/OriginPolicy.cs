@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
+using VoiceBridge.Limits;
 
-namespace VoiceBridge.Limits;
+namespace VoiceBridge.Security;
 
 /// <summary>
 /// Cross-site WebSocket hijacking guard: when origins are configured, a browser upgrade (one that carries an
