@@ -89,6 +89,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<IUpstreamDialer>(static provider => provider.GetRequiredService<UpstreamConnector>());
         services.AddSingleton<UpstreamTarget>();
         services.AddSingleton(new SimulatorOptions());
         services.AddSingleton<SimulatorHost>();

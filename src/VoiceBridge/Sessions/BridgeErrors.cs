@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using VoiceBridge.WebSockets;
 
-namespace VoiceBridge.Realtime;
+namespace VoiceBridge.Sessions;
 
 /// <summary>
 /// The <c>error</c> events the bridge itself sends to a browser (CONTRACT.md, "Errors the bridge
@@ -58,6 +58,9 @@ internal static class BridgeErrors
 
     /// <summary>An operator ended the call through the admin API (the message is the operator's reason); close 1000.</summary>
     public const string SessionEndedByOperator = "session_ended_by_operator";
+
+    /// <summary>A fault inside the bridge itself (a bug, not the upstream's doing); close 1011.</summary>
+    public const string InternalError = "internal_error";
 
     private const string InvalidRequestKind = "invalid_request_error";
     private const string ServerErrorKind = "server_error";
@@ -157,6 +160,7 @@ internal static class BridgeErrors
         SessionExpired => "The session reached its maximum duration.",
         IdleTimeout => "The session was closed after a period with no messages from the client.",
         SessionEndedByOperator => "The call was ended by an operator.",
+        InternalError => "The server hit an internal error and ended the session.",
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
 
@@ -165,7 +169,7 @@ internal static class BridgeErrors
         InvalidEvent or InvalidAudioFrame or MessageTooBig or SlowConsumer or SessionFieldLocked or SystemItemLocked
             or UnknownEvent or AudioRateExceeded or SessionExpired or IdleTimeout => InvalidRequestKind,
         UpstreamAuthFailed or UpstreamRateLimited or UpstreamUnavailable or UpstreamDisconnected or ServerShuttingDown
-            or SessionEndedByOperator => ServerErrorKind,
+            or SessionEndedByOperator or InternalError => ServerErrorKind,
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),
     };
 
@@ -181,6 +185,7 @@ internal static class BridgeErrors
         SessionExpired => WebSocketCloseStatus.NormalClosure,
         IdleTimeout => WebSocketCloseStatus.NormalClosure,
         SessionEndedByOperator => WebSocketCloseStatus.NormalClosure,
+        InternalError => WebSocketCloseStatus.InternalServerError,
         _ => null,
     };
 }

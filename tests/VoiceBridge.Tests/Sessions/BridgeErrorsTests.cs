@@ -3,8 +3,9 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using VoiceBridge.Realtime;
+using VoiceBridge.Sessions;
 
-namespace VoiceBridge.Tests.Realtime;
+namespace VoiceBridge.Tests.Sessions;
 
 public class BridgeErrorsTests
 {
@@ -19,6 +20,7 @@ public class BridgeErrorsTests
         { BridgeErrors.UpstreamDisconnected, "server_error", 1011 },
         { BridgeErrors.SlowConsumer, "invalid_request_error", 1008 },
         { BridgeErrors.ServerShuttingDown, "server_error", 1001 },
+        { BridgeErrors.InternalError, "server_error", 1011 },
     };
 
     [Fact]
@@ -26,7 +28,7 @@ public class BridgeErrorsTests
     {
         Assert.Equal(
             ["invalid_event", "invalid_audio_frame", "message_too_big", "upstream_auth_failed", "upstream_rate_limited",
-             "upstream_unavailable", "upstream_disconnected", "slow_consumer", "server_shutting_down"],
+             "upstream_unavailable", "upstream_disconnected", "slow_consumer", "server_shutting_down", "internal_error"],
             Codes.Select(row => (string)row[0]));
     }
 
