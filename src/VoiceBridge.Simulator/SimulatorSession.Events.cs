@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Server events, written with <see cref="Utf8JsonWriter"/> into pooled frames (callers hold the gate).</summary>
 internal sealed partial class SimulatorSession

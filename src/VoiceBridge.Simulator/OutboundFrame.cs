@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// One item for a session's send loop: a JSON text message (pooled, owned by whoever holds the frame)
