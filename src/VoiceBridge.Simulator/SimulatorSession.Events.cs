@@ -47,7 +47,7 @@ internal sealed partial class SimulatorSession
         _frame = null;
         try
         {
-            await _outbound.Writer.WriteAsync(OutboundFrame.Message(frame), Token);
+            await _outbound.Writer.WriteAsync(SimulatorFrame.Message(frame), Token);
         }
         catch
         {
