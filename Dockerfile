@@ -8,6 +8,7 @@ WORKDIR /src
 # Restore from the project and package files alone, so this layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/VoiceBridge/VoiceBridge.csproj src/VoiceBridge/
+COPY src/VoiceBridge.Simulator/VoiceBridge.Simulator.csproj src/VoiceBridge.Simulator/
 COPY scripts/publish.sh scripts/
 RUN bash scripts/publish.sh --restore
 

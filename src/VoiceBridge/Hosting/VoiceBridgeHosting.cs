@@ -6,9 +6,9 @@ using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
-using VoiceBridge.Realtime.Simulator;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.Hosting;
 

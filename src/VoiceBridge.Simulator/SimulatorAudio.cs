@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>PCM16 mono 24 kHz facts and the tone the simulator speaks when it has nothing to echo.</summary>
 internal static class SimulatorAudio

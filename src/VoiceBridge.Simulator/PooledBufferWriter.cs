@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// A growable <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}.Shared"/>. One owner at a time:

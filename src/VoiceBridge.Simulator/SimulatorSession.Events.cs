@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Server events, written with <see cref="Utf8JsonWriter"/> into pooled frames (callers hold the gate).</summary>
 internal sealed partial class SimulatorSession
@@ -47,7 +47,7 @@ internal sealed partial class SimulatorSession
         _frame = null;
         try
         {
-            await _outbound.Writer.WriteAsync(OutboundFrame.Message(frame), Token);
+            await _outbound.Writer.WriteAsync(SimulatorFrame.Message(frame), Token);
         }
         catch
         {

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Source-generated log definitions of the simulator (event ids 3100–3199).</summary>
 internal static partial class SimulatorLog

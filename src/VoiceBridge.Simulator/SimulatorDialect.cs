@@ -1,4 +1,4 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Which shape of the protocol a simulated session speaks.</summary>
 internal enum SimulatorDialect

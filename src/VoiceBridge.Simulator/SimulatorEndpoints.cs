@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Maps the simulator's upgrade endpoint, doing what the real service does before the first event.</summary>
 internal static class SimulatorEndpoints

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// The session's uncommitted input audio, addressed by absolute byte positions counted from the start of the

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>The state of one response while it streams. Mutated only under the session's gate.</summary>
 internal sealed class SimulatedResponse

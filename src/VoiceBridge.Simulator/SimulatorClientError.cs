@@ -1,4 +1,4 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>An <c>error</c> event the session owes the client; a value, not an exception (the session stays open).</summary>
 internal sealed record SimulatorClientError(string Code, string Message, string? Param = null, string Type = "invalid_request_error")

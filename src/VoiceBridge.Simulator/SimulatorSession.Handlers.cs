@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Client events: dispatch, the input audio buffer with server VAD, and conversation items (callers hold the gate).</summary>
 internal sealed partial class SimulatorSession

@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// One simulated realtime session on an accepted socket.
@@ -35,7 +35,7 @@ internal sealed partial class SimulatorSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SimulatorSessionConfig _config;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Channel<OutboundFrame> _outbound = Channel.CreateBounded<OutboundFrame>(
+    private readonly Channel<SimulatorFrame> _outbound = Channel.CreateBounded<SimulatorFrame>(
         new BoundedChannelOptions(OutboundCapacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
     private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     private readonly CancellationTokenSource _lifetime = new();
@@ -307,7 +307,7 @@ internal sealed partial class SimulatorSession : IAsyncDisposable
             }
 
             _closing = true;
-            await _outbound.Writer.WriteAsync(OutboundFrame.Close(status, reason), Token);
+            await _outbound.Writer.WriteAsync(SimulatorFrame.Close(status, reason), Token);
             _outbound.Writer.TryComplete();
         }
         finally

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// Energy VAD over PCM16 in 20 ms windows, standing in for the service's model-based server VAD.

@@ -4,14 +4,14 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// Runs the simulator for the product on its own Kestrel listener on 127.0.0.1 with a dynamic port, so the bridge
 /// reaches it through the same <c>ClientWebSocket</c> path as the real service. The inner application is built
 /// with no configuration sources, so the product's URLs and Kestrel settings never leak into it.
 /// </summary>
-internal sealed class SimulatorHost : IHostedService, IAsyncDisposable
+public sealed class SimulatorHost : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan InnerShutdownTimeout = TimeSpan.FromSeconds(5);
 

@@ -1,4 +1,4 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Identifiers shaped like the real service's: a prefix and 21 random alphanumerics.</summary>
 internal static class SimulatorIds

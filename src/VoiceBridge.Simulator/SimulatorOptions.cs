@@ -1,7 +1,7 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Tuning of the built-in realtime simulator (product default provider, test and benchmark upstream).</summary>
-internal sealed class SimulatorOptions
+public sealed class SimulatorOptions
 {
     /// <summary>After this long the session gets <c>session_expired</c> and a 1001 close, as the real service does after 60 minutes.</summary>
     public TimeSpan MaxSessionDuration { get; set; } = TimeSpan.FromMinutes(60);

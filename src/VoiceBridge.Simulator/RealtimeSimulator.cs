@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>
 /// A local fake of the OpenAI Realtime service (protocol reference §9): sessions, server VAD, responses

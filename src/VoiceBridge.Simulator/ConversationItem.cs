@@ -1,4 +1,4 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>An item of the session's conversation: a message, a function call or a function call output.</summary>
 internal sealed class ConversationItem

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>Responses: the §7 event sequence, paced deltas that echo the caller, cancel and barge-in.</summary>
 internal sealed partial class SimulatorSession

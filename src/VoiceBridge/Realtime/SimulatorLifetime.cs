@@ -1,6 +1,7 @@
 using VoiceBridge.Configuration;
+using VoiceBridge.Simulator;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Realtime;
 
 /// <summary>Starts the built-in simulator's loopback listener only when the bridge actually uses it.</summary>
 internal sealed class SimulatorLifetime : IHostedService

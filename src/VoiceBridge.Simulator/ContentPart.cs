@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 /// <summary>One content part of a message item. Audio bytes are kept for echo and <c>conversation.item.retrieve</c>.</summary>
 internal sealed class ContentPart

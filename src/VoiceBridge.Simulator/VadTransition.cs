@@ -1,4 +1,4 @@
-namespace VoiceBridge.Realtime.Simulator;
+namespace VoiceBridge.Simulator;
 
 internal enum VadTransition
 {
