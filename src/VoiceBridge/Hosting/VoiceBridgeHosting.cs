@@ -8,6 +8,7 @@ using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
+using VoiceBridge.WebSockets;
 using VoiceBridge.Simulator;
 
 namespace VoiceBridge.Hosting;
@@ -160,7 +161,9 @@ internal static class VoiceBridgeHosting
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseDemoPage();
 
-        // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade.
+        // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade; the lingering
+        // upgrade before WebSockets, which takes the upgrade feature it finds.
+        LingeringUpgrade.UseLingeringUpgrades(app);
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapHealthEndpoints();

@@ -71,11 +71,18 @@ internal abstract class SessionLeg : IDisposable
         Socket.Abort();
     }
 
-    /// <summary>Called by the session once this leg's loops have ended.</summary>
+    /// <summary>
+    /// Called by the session once this leg's loops have ended. The upstream's socket is the session's own; the browser's
+    /// belongs to its request, which disposes it after lingering (ASP.NET Core aborts the connection when an aborted
+    /// server socket is disposed, and that abort is a reset).
+    /// </summary>
     public void Dispose()
     {
         _abort.Dispose();
-        Socket.Dispose();
+        if (Side == SessionSide.Upstream)
+        {
+            Socket.Dispose();
+        }
     }
 
     /// <summary>Reads one message after another and gives each to the session, until the peer closes or goes.</summary>
@@ -117,16 +124,20 @@ internal abstract class SessionLeg : IDisposable
         if (result.End is LegEnd.MessageTooBig or LegEnd.ProtocolError && !_retired)
         {
             // Decide now, then linger: a socket closed with unread input makes the kernel reset the connection, and a
-            // reset discards the close frame the peer has not read yet (it would see 1006 instead of our close).
+            // reset discards the close frame the peer has not read yet (it would see 1006 instead of our close). After a
+            // protocol error the WebSocket cannot read on; the endpoint lingers below it (LingeringUpgrade).
             Session.OnLegEnded(this, result);
-            await LingerAsync(result.End == LegEnd.MessageTooBig, token).ConfigureAwait(false);
+            if (result.End == LegEnd.MessageTooBig)
+            {
+                await LingerAsync(token).ConfigureAwait(false);
+            }
         }
 
         return result;
     }
 
     /// <summary>Reads and discards until the peer's close, a failure, or the session's bounded close aborts this leg.</summary>
-    private async Task LingerAsync(bool framesIntact, CancellationToken token)
+    private async Task LingerAsync(CancellationToken token)
     {
         var buffer = new byte[256];
         try
@@ -139,12 +150,6 @@ internal abstract class SessionLeg : IDisposable
                     return;
                 }
             }
-        }
-        catch (Exception e) when (IsSocketEnd(e) && !framesIntact && !token.IsCancellationRequested)
-        {
-            // After a protocol error the socket cannot parse what follows; keep the connection (Kestrel keeps reading
-            // it) until the peer has had time to read the close: the bounded close ends this wait.
-            await Task.Delay(Timeout.InfiniteTimeSpan, Session.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         catch (Exception e) when (IsSocketEnd(e))
         {
@@ -161,8 +166,9 @@ internal abstract class SessionLeg : IDisposable
 
         Log.SocketEnded(Session.Logger, Name, e.GetBaseException().Message);
 
-        // A protocol error (invalid UTF-8, a bad frame) makes the WebSocket layer send its own close and throw.
-        return Socket.State == WebSocketState.CloseSent && e is WebSocketException ? new LegResult(LegEnd.ProtocolError) : LegResult.Vanished;
+        // A protocol error (invalid UTF-8, a bad frame) makes the WebSocket layer send its own close (1007, 1002), abort,
+        // and throw "faulted" with no inner exception; a connection that broke throws with the I/O error inside.
+        return e is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted, InnerException: null } ? new LegResult(LegEnd.ProtocolError) : LegResult.Vanished;
     }
 
     /// <summary>The only code that sends on this socket: the initial frames, then frames in queue order, then the close.</summary>
