@@ -8,6 +8,7 @@ WORKDIR /src
 # Restore from the project and package files alone, so this layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/VoiceBridge/VoiceBridge.csproj src/VoiceBridge/
+COPY src/VoiceBridge.Simulator/VoiceBridge.Simulator.csproj src/VoiceBridge.Simulator/
 COPY scripts/publish.sh scripts/
 RUN bash scripts/publish.sh --restore
 
@@ -21,12 +22,12 @@ RUN bash scripts/publish.sh /app/publish
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 # DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: socket completions run on the event thread instead of a thread-pool
-# hop (and, through VoiceBridge:WebSocket:InlineScheduling left unset, Kestrel runs its continuations there too); with the thread-pool spin limit (in the runtimeconfig) it cut the bridge's CPU per frame by ~18% and its median
-# added latency by ~24% (bench/VoiceBridge.Bench, README "Performance").
+# hop (and, through VoiceBridge:WebSocket:InlineScheduling left unset, Kestrel runs its continuations there too),
+# so each frame costs less CPU and waits less; measured in bench/README.md.
 # DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION: a message buffer is rented by one socket's receive
-# loop and returned by the other socket's send loop on another thread; the shared pool's default 32 arrays per core
-# overflowed in bursts and dropped them, so a pool miss allocated 8 KB: 161-675 B allocated per forwarded frame and
-# 1-2 gen0 GCs per 5 s at 100 sessions, against 1-42 B and none with 256 (README "Performance").
+# loop and returned by the other socket's send loop on another thread; the shared pool's default per-core cache
+# overflows in bursts and a miss allocates a new buffer, so 256 keeps steady-state forwarding allocation-free
+# (measured in bench/README.md).
 ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 \

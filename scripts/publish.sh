@@ -16,8 +16,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # ReadyToRun (precompiled code for this machine's architecture, still framework-dependent: `dotnet VoiceBridge.dll`)
-# answers /healthz ~35 ms sooner after start (median 334 vs 370 ms, six alternating starts); the hot path is
-# recompiled at tier 1 within seconds either way. On an architecture without a runtime identifier here, plain IL.
+# for a faster start (the first /healthz answer; see bench/README.md); the hot path is recompiled at tier 1 within
+# seconds either way, so it is not there for steady-state speed. On an architecture without a runtime identifier
+# here, plain IL.
 case "$(uname -m)" in
     x86_64) rid=linux-x64 ;;
     aarch64 | arm64) rid=linux-arm64 ;;

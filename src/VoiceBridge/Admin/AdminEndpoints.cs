@@ -84,7 +84,7 @@ internal static class AdminEndpoints
             return error;
         }
 
-        return await session!.InjectUpstreamAsync(body.Event, context.RequestAborted).ConfigureAwait(false) ? Queued() : SessionEnded(id);
+        return Delivered(id, await session!.InjectUpstreamAsync(body.Event, context.RequestAborted).ConfigureAwait(false));
     }
 
     private static async Task<IResult> PushToClientAsync(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
@@ -101,7 +101,7 @@ internal static class AdminEndpoints
             return error;
         }
 
-        return await session!.PushToBrowserAsync(body.Event).ConfigureAwait(false) ? Queued() : SessionEnded(id);
+        return Delivered(id, await session!.PushToBrowserAsync(body.Event, context.RequestAborted).ConfigureAwait(false));
     }
 
     private static async Task<IResult> InterruptAsync(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
@@ -112,7 +112,7 @@ internal static class AdminEndpoints
             return UnknownSession(id);
         }
 
-        return await session!.InterruptAsync(context.RequestAborted).ConfigureAwait(false) ? Queued() : SessionEnded(id);
+        return Delivered(id, await session!.InterruptAsync(context.RequestAborted).ConfigureAwait(false));
     }
 
     private static IResult EndSession(string id, string? reason, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
@@ -246,6 +246,17 @@ internal static class AdminEndpoints
             ? (body, null)
             : ([], JsonErrors.Error(StatusCodes.Status400BadRequest, BridgeErrors.InvalidEvent, "The body must be a JSON object with a string \"type\"."));
     }
+
+    /// <summary>
+    /// A queue that stays full for <see cref="BridgeSession.AdminDeliveryTimeout"/> fails the request (409), never the call:
+    /// a browser that is slow to read is not the operator's business to end.
+    /// </summary>
+    private static IResult Delivered(string id, AdminDelivery delivery) => delivery switch
+    {
+        AdminDelivery.Queued => Queued(),
+        AdminDelivery.QueueFull => JsonErrors.Error(StatusCodes.Status409Conflict, "queue_full", $"Session '{Truncate(id)}' did not take the event within {BridgeSession.AdminDeliveryTimeout.TotalSeconds:0} s: its queue is full. The call goes on; try again."),
+        _ => SessionEnded(id),
+    };
 
     private static IResult Queued() => Results.Json(new ActionResult("queued", null), statusCode: StatusCodes.Status202Accepted);
 

@@ -6,9 +6,10 @@ using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
-using VoiceBridge.Realtime.Simulator;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
+using VoiceBridge.WebSockets;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.Hosting;
 
@@ -89,6 +90,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<IUpstreamDialer>(static provider => provider.GetRequiredService<UpstreamConnector>());
         services.AddSingleton<UpstreamTarget>();
         services.AddSingleton(new SimulatorOptions());
         services.AddSingleton<SimulatorHost>();
@@ -159,7 +161,9 @@ internal static class VoiceBridgeHosting
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseDemoPage();
 
-        // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade.
+        // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade; the lingering
+        // upgrade before WebSockets, which takes the upgrade feature it finds.
+        LingeringUpgrade.UseLingeringUpgrades(app);
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapHealthEndpoints();

@@ -14,7 +14,7 @@ namespace VoiceBridge.Realtime;
 /// a per-attempt timeout and jittered retries on network errors, 429 and 5xx (never 401/403), all inside
 /// a Polly pipeline run with the session's token. Only the handshake is retried, never a session in flight.
 /// </summary>
-internal sealed class UpstreamConnector
+internal sealed class UpstreamConnector : IUpstreamDialer
 {
     private readonly UpstreamTarget _target;
     private readonly BridgeSocketOptions _socketOptions;

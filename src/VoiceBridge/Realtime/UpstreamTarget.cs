@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using VoiceBridge.Configuration;
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.Realtime;
 

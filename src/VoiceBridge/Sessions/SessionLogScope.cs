@@ -4,7 +4,7 @@ namespace VoiceBridge.Sessions;
 
 /// <summary>
 /// The logging scope of one session: the single property <c>SessionId</c>. Held for the session's whole life, so
-/// one small object instead of a dictionary (its buckets and entries, ~210 B per session).
+/// one small object instead of a dictionary and its buckets and entries (the heap census in bench/README.md).
 /// </summary>
 internal sealed class SessionLogScope : IReadOnlyList<KeyValuePair<string, object>>
 {

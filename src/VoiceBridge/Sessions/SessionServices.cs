@@ -11,7 +11,7 @@ namespace VoiceBridge.Sessions;
 internal sealed class SessionServices
 {
     public SessionServices(
-        UpstreamConnector connector,
+        IUpstreamDialer connector,
         IOptions<BridgeSocketOptions> socketOptions,
         IOptions<RealtimeSessionOptions> sessionOptions,
         IOptions<UpstreamOptions> upstreamOptions,
@@ -59,7 +59,7 @@ internal sealed class SessionServices
 
     public bool AllowSystemItems { get; }
 
-    public UpstreamConnector Connector { get; }
+    public IUpstreamDialer Connector { get; }
 
     public BridgeSocketOptions SocketOptions { get; }
 

@@ -28,8 +28,7 @@ internal sealed class SessionStatistics
     /// <summary>Messages received from upstream.</summary>
     public long UpstreamFramesIn;
 
-    /// <summary>Times a frame for the browser found its queue full and had to wait.</summary>
-    public long QueueFullWaits;
+    private long _queueFullWaits;
 
     /// <summary>Decoded PCM bytes the browser sent (binary frames and append events) that were forwarded.</summary>
     public long AudioBytesIn;
@@ -49,6 +48,11 @@ internal sealed class SessionStatistics
     public long OutputAudioTokens;
 
     public long CachedTokens;
+
+    /// <summary>Times a frame for the browser found its queue full and had to wait (the upstream pump and admin pushes both write it).</summary>
+    public long QueueFullWaits => Interlocked.Read(ref _queueFullWaits);
+
+    public void AddQueueFullWait() => Interlocked.Increment(ref _queueFullWaits);
 
     public void AddTokens(in TokenUsage usage)
     {

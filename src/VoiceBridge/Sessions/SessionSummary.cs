@@ -21,7 +21,34 @@ internal sealed record SessionSummary(
     SessionFirstAudio FirstAudio,
     string? EndedBy,
     string? Reason,
-    int? CloseCode);
+    int? CloseCode)
+{
+    public static SessionSummary Of(BridgeSession session)
+    {
+        var stats = session.Statistics;
+        var (turns, p50, max) = stats.FirstAudio();
+        var outcome = session.Outcome;
+        return new SessionSummary(
+            session.Id,
+            session.ClientAddress,
+            session.Subject,
+            session.StartedAt,
+            session.StateName,
+            stats.FramesIn,
+            stats.FramesOut,
+            stats.BytesIn,
+            stats.BytesOut,
+            Math.Round(session.Elapsed.TotalSeconds, 3),
+            Math.Round(stats.AudioBytesIn / SessionStatistics.AudioBytesPerSecond, 3),
+            Math.Round(stats.AudioBytesOut / SessionStatistics.AudioBytesPerSecond, 3),
+            stats.Responses,
+            new SessionTokens(stats.InputTokens, stats.OutputTokens, stats.InputAudioTokens, stats.OutputAudioTokens, stats.CachedTokens),
+            new SessionFirstAudio(turns, p50, max),
+            outcome?.EndedBy.ToString(),
+            outcome?.Reason,
+            outcome?.BrowserCloseStatus is { } status ? (int)status : null);
+    }
+}
 
 internal sealed record SessionTokens(long Input, long Output, long InputAudio, long OutputAudio, long Cached);
 

@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Http.Features;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Hosting;
 using VoiceBridge.Limits;
 using VoiceBridge.Security;
+using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
 
@@ -134,6 +136,13 @@ internal static class VoiceEndpoint
                     summary.FirstAudio.MaxMs,
                     clientAddress);
             }
+        }
+
+        // A browser that broke the protocol got its close from the WebSocket layer, which then let go of the connection:
+        // hold it, reading, so that the close is not lost to a reset while the browser is still sending.
+        if (session.Outcome?.Reason == SessionOutcome.BrowserProtocolError && context.Features.Get<IHttpUpgradeFeature>() is LingeringUpgrade upgrade)
+        {
+            await upgrade.LingerAsync(services.SocketOptions.CloseTimeout, services.TimeProvider).ConfigureAwait(false);
         }
 
         return Results.Empty;

@@ -9,6 +9,9 @@ internal enum FrameKind : byte
 
     /// <summary>Text in [0, Split), then binary in [Split, Length): an audio delta event and its PCM, always adjacent.</summary>
     TextThenBinary,
+
+    /// <summary>Nothing to send: wakes a send loop waiting for work so that it notices its leg was retired.</summary>
+    Wake,
 }
 
 /// <summary>What the send loop needs to know about an upstream event without reading it again.</summary>
@@ -73,6 +76,9 @@ internal readonly struct OutboundFrame
 
     /// <summary>A frame that owns <paramref name="rented"/>, an <see cref="ArrayPool{T}.Shared"/> array.</summary>
     public static OutboundFrame Rented(FrameKind kind, byte[] rented, int length, int split = 0) => new(kind, rented, length, split, pooled: true);
+
+    /// <summary>The no-op frame a retired leg's send loop is woken with; any send loop skips it.</summary>
+    public static OutboundFrame Wake => new(FrameKind.Wake, null, 0, 0, pooled: false);
 
     /// <summary>A frame over a shared, immutable array that must never be returned to the pool.</summary>
     public static OutboundFrame Shared(FrameKind kind, byte[] buffer) => new(kind, buffer, buffer.Length, 0, pooled: false);

@@ -21,9 +21,9 @@ internal sealed class OutboundQueue
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
-            // Not inline: running the send loop on the writer's thread (the socket thread) removed the last two
-            // thread-pool hops per round trip and cut CPU per frame ~18% at 100 sessions, but at 200 every session's
-            // sends queued behind each other on that one thread: added p99 +37 ms against +4-8 ms (README "Performance").
+            // Not inline: a send loop run on the writer's thread (the other socket's receive thread) saves a thread-pool hop
+            // but makes every session's sends queue behind each other on that thread, which costs more in tail latency at
+            // 200 sessions than it saves (measured: bench/README.md, "inline send loops").
             AllowSynchronousContinuations = false,
         });
     }
@@ -46,6 +46,12 @@ internal sealed class OutboundQueue
     /// <summary>Waits for room; throws <see cref="ChannelClosedException"/> once the queue is closing.</summary>
     public ValueTask EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken) =>
         _channel.Writer.WriteAsync(frame, cancellationToken);
+
+    /// <summary>
+    /// Wakes a send loop waiting for work (its leg was retired, and a new leg's loop takes over this queue). A full queue
+    /// needs no wake: its loop is not waiting. The wake frame itself is skipped by every send loop.
+    /// </summary>
+    public void Wake() => _channel.Writer.TryWrite(OutboundFrame.Wake);
 
     public bool CloseNow(CloseRequest request) => RequestClose(request, urgent: true);
 

@@ -12,9 +12,8 @@ namespace VoiceBridge.WebSockets;
 /// The client side of the RFC 6455 opening handshake over a plain socket (or TLS for <c>wss://</c>), then
 /// <see cref="WebSocket.CreateFromStream(Stream, WebSocketCreationOptions)"/>. The same protocol as
 /// <see cref="ClientWebSocket"/> without its HTTP stack: a <see cref="ClientWebSocket"/> keeps its HTTP/1.1
-/// connection (two 4 KB buffers, a connection pool, the request and its headers) for the socket's whole life,
-/// about 11 KB per upstream socket in the heap census. Nothing here outlives the handshake but the socket,
-/// its stream and the WebSocket.
+/// connection (its buffers, a connection pool, the request and its headers) for the socket's whole life; see the
+/// heap census in bench/README.md. Nothing here outlives the handshake but the socket, its stream and the WebSocket.
 /// </summary>
 internal static class WebSocketClientHandshake
 {

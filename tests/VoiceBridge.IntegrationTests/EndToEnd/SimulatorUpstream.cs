@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VoiceBridge.IntegrationTests.Infrastructure;
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.IntegrationTests.EndToEnd;
 

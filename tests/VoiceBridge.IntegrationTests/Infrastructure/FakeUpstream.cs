@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.IntegrationTests.Infrastructure;
 

@@ -61,6 +61,41 @@ public sealed class ClosePropagationTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, connection.Socket.ReceivedCloseStatus);
     }
 
+    /// <summary>
+    /// A client that keeps sending after its invalid UTF-8 must still read the 1007: a server that closes its TCP socket
+    /// with unread input makes the kernel answer with a reset, and the reset discards the close frame the client has
+    /// not read yet (it saw 1006). The bridge lingers, reading, until the client's close or <c>CloseTimeout</c>.
+    /// </summary>
+    [Fact]
+    public async Task BrowserSendsInvalidUtf8ThenKeepsSending_StillReadsThe1007Close()
+    {
+        var ct = TestTimeout.Token();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var raw = await RawWebSocketClient.ConnectAsync(bridge.VoiceUri(), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
+
+        await raw.SendFrameAsync(RawFrame.Text, [0x7B, 0xC3, 0x28, 0x7D], fin: true, ct);
+
+        // The client has not noticed yet: it goes on sending, without reading, until well after the bridge's close
+        // (the upstream's close answer says the bridge has decided and closed).
+        var clear = System.Text.Encoding.UTF8.GetBytes("""{"type":"input_audio_buffer.clear"}""");
+        await connection.Ended.WaitAsync(ct);
+        for (var i = 0; i < 50; i++)
+        {
+            await raw.SendFrameAsync(RawFrame.Text, clear, fin: true, ct);
+            await Task.Delay(5, ct);
+        }
+
+        var close = await raw.ReadFrameAsync(ct);
+        Assert.NotNull(close);
+        Assert.Equal(RawFrame.Close, close!.Opcode);
+        Assert.Equal(1007, close.CloseCode);
+        await raw.SendCloseAsync(1000, ct);
+    }
+
     [Fact]
     public async Task UpstreamSendsFinalEventsThenCloses_BrowserGetsEveryEventBeforeTheClose()
     {

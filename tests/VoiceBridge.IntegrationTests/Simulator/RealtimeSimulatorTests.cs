@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.IntegrationTests.Simulator;
 

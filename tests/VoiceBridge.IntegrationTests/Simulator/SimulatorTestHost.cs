@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.IntegrationTests.Simulator;
 

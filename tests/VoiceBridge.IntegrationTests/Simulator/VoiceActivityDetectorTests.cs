@@ -1,4 +1,4 @@
-using VoiceBridge.Realtime.Simulator;
+using VoiceBridge.Simulator;
 
 namespace VoiceBridge.IntegrationTests.Simulator;
 

@@ -1,0 +1,8 @@
+namespace VoiceBridge.Simulator;
+
+internal enum VadTransition
+{
+    None,
+    SpeechStarted,
+    SpeechStopped,
+}

@@ -1,9 +1,0 @@
-namespace VoiceBridge.Realtime.Simulator;
-
-/// <summary>The effective turn detection of a session (<c>audio.input.turn_detection</c>, beta <c>turn_detection</c>).</summary>
-internal sealed record VadSettings(
-    double Threshold,
-    int PrefixPaddingMs,
-    int SilenceDurationMs,
-    bool CreateResponse,
-    bool InterruptResponse);

@@ -1,8 +1,0 @@
-namespace VoiceBridge.Realtime.Simulator;
-
-internal enum VadTransition
-{
-    None,
-    SpeechStarted,
-    SpeechStopped,
-}
