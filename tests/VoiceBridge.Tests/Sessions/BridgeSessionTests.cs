@@ -58,7 +58,7 @@ public class BridgeSessionTests
     {
         await using var h = new SessionHarness();
         await h.StartConnectedAsync();
-        h.BrowserPair.ClientVanishes();
+        h.BrowserPair.Vanish(h.BrowserPair.Client);
 
         var upstream = await h.ReadToCloseAsync(h.Upstream);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, upstream.Status);
@@ -91,7 +91,7 @@ public class BridgeSessionTests
         await using var h = new SessionHarness();
         await h.StartConnectedAsync();
         await h.SendTextAsync(h.Upstream, """{"type":"response.created"}""");
-        h.UpstreamPair.ServerVanishes();
+        h.UpstreamPair.Vanish(h.UpstreamPair.Server);
 
         var browser = await h.ReadToCloseAsync(h.Browser);
         Assert.Equal(2, browser.Texts.Count);
@@ -202,7 +202,7 @@ public class BridgeSessionTests
     public async Task UnexpectedFault_ReportedAsInternalError1011_LoggedOnceWithTheException()
     {
         await using var h = new SessionHarness();
-        var pair = new InMemoryWebSocketPair();
+        var pair = WebSocketPair.Create();
         h.DialOverride = _ => Task.FromResult<WebSocket>(new ThrowingWebSocket(pair.Client));
         h.Start();
 
@@ -335,7 +335,7 @@ public class BridgeSessionTests
         }
 
         // Frames keep coming while the upstream is replaced.
-        var next = new InMemoryWebSocketPair();
+        var next = WebSocketPair.Create();
         var sending = Task.Run(async () =>
         {
             for (var i = 10; i < 60; i++)
@@ -387,7 +387,7 @@ public class BridgeSessionTests
 
         await h.WaitUntilAsync(() => h.Session.Statistics.UpstreamFramesIn == 21);
         Assert.Null(h.Session.Outcome);
-        var resumed = new InMemoryWebSocketPair();
+        var resumed = WebSocketPair.Create();
         h.Session.AttachBrowser(resumed.Server);
         for (var i = 1; i <= 20; i++)
         {

@@ -18,19 +18,17 @@ namespace VoiceBridge.Tests.Sessions;
 /// </summary>
 internal sealed class SessionHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-
-    private readonly InMemoryWebSocketPair _browserPair;
+    private readonly WebSocketPair _browserPair;
     private readonly MetricsHarness _metrics = new();
     private readonly TestDialer _dialer;
-    private readonly CancellationTokenSource _timeout = new(Timeout);
+    private readonly CancellationTokenSource _timeout = TestTimeout.Source();
 
     public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, CancellationToken requestAborted = default)
     {
         var options = new BridgeSocketOptions { KeepAliveInterval = TimeSpan.Zero, CloseTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
         Options = options;
-        _browserPair = new InMemoryWebSocketPair(browserBufferBytes);
+        _browserPair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
         _dialer = new TestDialer(browserBufferBytes);
         var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs);
         Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null), _browserPair.Server, requestAborted);
@@ -47,12 +45,12 @@ internal sealed class SessionHarness : IAsyncDisposable
     /// <summary>The test's browser.</summary>
     public WebSocket Browser => _browserPair.Client;
 
-    public InMemoryWebSocketPair BrowserPair => _browserPair;
+    public WebSocketPair BrowserPair => _browserPair;
 
     /// <summary>The test's realtime service, once the session has dialled it.</summary>
     public WebSocket Upstream => _dialer.Current!.Server;
 
-    public InMemoryWebSocketPair UpstreamPair => _dialer.Current!;
+    public WebSocketPair UpstreamPair => _dialer.Current!;
 
     public CancellationToken Token => _timeout.Token;
 
@@ -202,7 +200,7 @@ internal sealed class SessionHarness : IAsyncDisposable
 
         public Func<CancellationToken, Task<WebSocket>>? Override { get; set; }
 
-        public InMemoryWebSocketPair? Current { get; private set; }
+        public WebSocketPair? Current { get; private set; }
 
         public Task<WebSocket> Dialled => _dialled.Task;
 
@@ -213,7 +211,7 @@ internal sealed class SessionHarness : IAsyncDisposable
                 return dial(cancellationToken);
             }
 
-            Current = new InMemoryWebSocketPair(bufferBytes);
+            Current = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = bufferBytes });
             _dialled.TrySetResult(Current.Server);
             return Task.FromResult(Current.Client);
         }
