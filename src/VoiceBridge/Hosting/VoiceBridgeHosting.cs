@@ -89,9 +89,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
-        services.AddSingleton<UpstreamConnector>();
-        services.AddSingleton<IUpstreamDialer>(static provider => provider.GetRequiredService<UpstreamConnector>());
-        services.AddSingleton<UpstreamTarget>();
+        services.AddUpstreamConnector();
         services.AddSingleton(new SimulatorOptions());
         services.AddSingleton<SimulatorHost>();
         services.AddHostedService<SimulatorLifetime>();
