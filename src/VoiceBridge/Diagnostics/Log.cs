@@ -75,11 +75,7 @@ internal static partial class Log
     [LoggerMessage(33, LogLevel.Information, "Refused a /voice upgrade from {ClientAddress}: {Reason}")]
     public static partial void Refused(ILogger logger, string reason, string clientAddress);
 
-    [LoggerMessage(40, LogLevel.Information, "HTTP {Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms")]
-    public static partial void Request(ILogger logger, string method, string path, int statusCode, double elapsedMs);
-
-    [LoggerMessage(41, LogLevel.Debug, "HTTP {Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms")]
-    public static partial void ProbeRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+    // Events 40 and 41 (a plain HTTP request, a probe or scrape) are Serilog's request line: Hosting/LoggingSetup.cs.
 
     public static int ToCode(WebSocketCloseStatus? status) => status is null ? 1005 : (int)status.Value;
 }

@@ -156,7 +156,7 @@ internal static class VoiceBridgeHosting
             app.UseForwardedHeaders();
         }
 
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseVoiceBridgeRequestLogging();
         app.UseDemoPage();
 
         // WebSockets before the rate limiter: its partitioning asks whether a request is an upgrade; the lingering

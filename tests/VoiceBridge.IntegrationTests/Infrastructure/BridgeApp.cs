@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -6,7 +7,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
 using VoiceBridge.Sessions;
 
 namespace VoiceBridge.IntegrationTests.Infrastructure;
@@ -39,7 +42,8 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
             ["VoiceBridge:Upstream:ApiKey"] = TestApiKey,
             ["VoiceBridge:Upstream:ConnectTimeout"] = "00:00:03",
             ["VoiceBridge:Upstream:RetryBaseDelay"] = "00:00:00.020",
-            ["Serilog:MinimumLevel"] = "Warning",
+            // Every level reaches the capture (the framework's categories stay at their appsettings.json overrides).
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
 
             // As the Docker image runs (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 turns it on there): Kestrel runs
             // the bridge's continuations on the socket thread, so every test exercises the shipped scheduling.
@@ -58,7 +62,7 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 
-    public CapturingLoggerProvider Logs { get; } = new();
+    public CapturedLogs Logs { get; } = new();
 
     public Uri BaseUri
     {
@@ -93,22 +97,25 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging =>
+        builder.ConfigureTestServices(services =>
         {
-            logging.AddProvider(Logs);
-            logging.SetMinimumLevel(LogLevel.Trace);
+            // Joins the bridge's own Serilog pipeline (ReadFrom.Services), so the capture sees what its sinks see.
+            services.AddSingleton<ILogEventSink>(Logs);
+            if (_timeProvider is { } clock)
+            {
+                services.AddSingleton(clock);
+            }
         });
-
-        if (_timeProvider is { } clock)
-        {
-            builder.ConfigureTestServices(services => services.AddSingleton(clock));
-        }
     }
 }
 
-/// <summary>Keeps every formatted log line (and exception text) so tests can assert on what is logged.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>
+/// Keeps every log event as one line, "Level Category [EventId] message Property=value … exception", so tests can
+/// assert on what is logged: levels and categories named as in Microsoft.Extensions.Logging, values unquoted.
+/// </summary>
+public sealed class CapturedLogs : ILogEventSink
 {
+    private static readonly MessageTemplateTextFormatter MessageFormatter = new("{Message:l}", CultureInfo.InvariantCulture);
     private readonly ConcurrentQueue<string> _lines = new();
 
     public IReadOnlyCollection<string> Lines => _lines;
@@ -126,31 +133,21 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         return match!;
     }
 
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, this);
-
-    public void Dispose()
+    public void Emit(LogEvent logEvent)
     {
-    }
-
-    private void Add(string line)
-    {
-        _lines.Enqueue(line);
-        Changed.Notify();
-    }
-
-    private sealed class CapturingLogger(string category, CapturingLoggerProvider provider) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        var category = logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name } ? name : "None";
+        var eventId = logEvent.Properties.TryGetValue("EventId", out var id) && id is StructureValue structure
+            && structure.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is ScalarValue { Value: int number } ? number : 0;
+        var level = logEvent.Level switch
         {
-            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
-                : string.Empty;
-            provider.Add($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {structured} {exception}");
-        }
+            LogEventLevel.Verbose => "Trace",
+            LogEventLevel.Fatal => "Critical",
+            var other => other.ToString(),
+        };
+        using var message = new StringWriter(CultureInfo.InvariantCulture);
+        MessageFormatter.Format(logEvent, message);
+        var properties = string.Join(' ', logEvent.Properties.Select(p => $"{p.Key}={(p.Value is ScalarValue scalar ? scalar.Value : p.Value)}"));
+        _lines.Enqueue($"{level} {category} [{eventId}] {message} {properties} {logEvent.Exception}");
+        Changed.Notify();
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 
 namespace VoiceBridge.IntegrationTests.ProcessLevel;
@@ -91,6 +92,35 @@ public sealed class ProductionProcessTests
         }
 
         Assert.Contains(bridge.StdoutLines, line => line.Contains("VoiceBridge starting", StringComparison.Ordinal));
+        Assert.DoesNotContain(BridgeProcess.TestApiKey, bridge.Transcript, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProductionProcess_PortTaken_ExitsOneWithAFatalJsonLogLine()
+    {
+        using var timeout = TestTimeout.Source(60);
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        await using var bridge = BridgeProcess.Start("Production", new Dictionary<string, string>
+        {
+            ["OPENAI_API_KEY"] = BridgeProcess.TestApiKey,
+            ["VoiceBridge__Upstream__Url"] = $"ws://127.0.0.1:{BridgeProcess.FreeLoopbackPort()}/v1/realtime",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}",
+        });
+
+        var exitCode = await bridge.WaitForExitAsync(timeout.Token);
+
+        // A failure that is no setting's fault: a log line in the usual shape, not a crash with a stack trace on stderr.
+        Assert.True(exitCode == 1, $"exit code {exitCode}\n{bridge.Transcript}");
+        Assert.Empty(bridge.StderrLines);
+        var fatal = Assert.Single(bridge.StdoutLines, line => line.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal));
+        using (var document = JsonDocument.Parse(fatal))
+        {
+            Assert.Equal("VoiceBridge failed to start", document.RootElement.GetProperty("RenderedMessage").GetString());
+            Assert.Contains("address", document.RootElement.GetProperty("Exception").GetString(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.All(bridge.StdoutLines, line => JsonDocument.Parse(line).Dispose());
         Assert.DoesNotContain(BridgeProcess.TestApiKey, bridge.Transcript, StringComparison.Ordinal);
     }
 }
