@@ -15,7 +15,7 @@ internal static class ClientSecretsEndpoint
 {
     public const string Path = "/v1/realtime/client_secrets";
 
-    /// <summary>A session with long instructions and tools fits; the minted token must stay under <see cref="JwtHs256.MaxTokenChars"/> anyway.</summary>
+    /// <summary>A session with long instructions and tools fits; the minted token must stay under <see cref="BridgeTokenService.MaxTokenChars"/> anyway.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapClientSecrets(this IEndpointRouteBuilder endpoints)
@@ -61,11 +61,11 @@ internal static class ClientSecretsEndpoint
         }
 
         var minted = tokens.Mint(request!.User, request.Seconds, request.Session);
-        if (minted.Value.Length > JwtHs256.MaxTokenChars)
+        if (minted.Value.Length > BridgeTokenService.MaxTokenChars)
         {
             SecurityLog.MintRequestInvalid(logger, caller, AuthErrorCodes.TokenTooLarge);
             return JsonErrors.Error(StatusCodes.Status400BadRequest, AuthErrorCodes.TokenTooLarge,
-                $"The token would be longer than the {JwtHs256.MaxTokenChars} characters the bridge accepts; send a smaller session.");
+                $"The token would be longer than the {BridgeTokenService.MaxTokenChars} characters the bridge accepts; send a smaller session.");
         }
 
         SecurityLog.Minted(logger, request.User ?? "(none)", request.Seconds, minted.ExpiresAt, request.Session is not null, caller);

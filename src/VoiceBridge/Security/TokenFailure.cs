@@ -1,21 +1,18 @@
 namespace VoiceBridge.Security;
 
-/// <summary>Why a bridge token was refused: one value per validation rule, checked in this order.</summary>
+/// <summary>Why a bridge token was refused: one value per validation rule (see <see cref="BridgeTokenService.ValidateAsync"/>).</summary>
 internal enum TokenFailure
 {
     /// <summary>The token is valid.</summary>
     None = 0,
 
-    /// <summary>Longer than <see cref="JwtHs256.MaxTokenChars"/>: refused before any work.</summary>
+    /// <summary>Longer than <see cref="BridgeTokenService.MaxTokenChars"/>: refused before any parsing.</summary>
     TooLarge,
 
-    /// <summary>Not three non-empty, canonical base64url segments (no padding, no other characters).</summary>
+    /// <summary>Not a compact JWS whose header and payload are JSON objects, or a JSON member name repeated.</summary>
     Malformed,
 
-    /// <summary>The header is not a JSON object.</summary>
-    HeaderInvalid,
-
-    /// <summary><c>alg</c> missing, not a string, or anything but exactly <c>HS256</c> (<c>none</c> included).</summary>
+    /// <summary><c>alg</c> anything but <c>HS256</c> (<c>none</c>, HS512 and asymmetric algorithms included).</summary>
     AlgorithmNotAllowed,
 
     /// <summary><c>typ</c> present but not <c>JWT</c>.</summary>
@@ -24,16 +21,13 @@ internal enum TokenFailure
     /// <summary>A <c>crit</c> header: the bridge understands no JWS extension, so it must refuse (RFC 7515 §4.1.11).</summary>
     CriticalHeaderNotSupported,
 
-    /// <summary>The HMAC-SHA256 signature does not verify. Checked before any claim is read.</summary>
+    /// <summary>The HMAC-SHA256 signature does not verify (or is missing). Checked before any claim is trusted.</summary>
     SignatureInvalid,
-
-    /// <summary>The payload is not a JSON object (or repeats a member name, or nests too deep).</summary>
-    PayloadInvalid,
 
     /// <summary>No <c>exp</c> claim.</summary>
     ExpirationMissing,
 
-    /// <summary>A claim the bridge reads has the wrong JSON type (<c>exp</c>, <c>nbf</c>, <c>iat</c>, <c>iss</c>, <c>aud</c>, <c>sub</c>, <c>session</c>).</summary>
+    /// <summary>A claim the bridge reads has the wrong type (<c>sub</c>, <c>session</c>) or an unusable time.</summary>
     ClaimInvalid,
 
     /// <summary>now &gt; exp + skew.</summary>

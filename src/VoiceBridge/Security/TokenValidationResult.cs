@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace VoiceBridge.Security;
 
-/// <summary>The outcome of <see cref="JwtHs256.Validate"/>: a failure reason, or the claims the bridge uses.</summary>
+/// <summary>The outcome of <see cref="BridgeTokenService.ValidateAsync"/>: a failure reason, or the claims the bridge uses.</summary>
 internal sealed class TokenValidationResult
 {
     private TokenValidationResult(TokenFailure failure, string? detail, string? subject, JsonElement? session, DateTimeOffset expiresAt)

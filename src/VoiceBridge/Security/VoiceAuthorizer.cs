@@ -19,8 +19,8 @@ internal sealed class VoiceAuthorizer
         _logger = logger;
     }
 
-    /// <summary>Synchronous: validation is a few microseconds of CPU and needs no I/O.</summary>
-    public AuthResult Authorize(HttpContext context)
+    /// <summary>Asynchronous only because the token library's validation is; it does no I/O here.</summary>
+    public async ValueTask<AuthResult> AuthorizeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (_options.Mode == AuthMode.None)
@@ -46,7 +46,7 @@ internal sealed class VoiceAuthorizer
                 TokenSource.None));
         }
 
-        var token = _tokens.Validate(extraction.Token);
+        var token = await _tokens.ValidateAsync(extraction.Token).ConfigureAwait(false);
         if (!token.IsValid)
         {
             var (code, message) = Describe(token);
@@ -66,14 +66,12 @@ internal sealed class VoiceAuthorizer
         {
             TokenFailure.Expired => (AuthErrorCodes.TokenExpired, "The token has expired."),
             TokenFailure.NotYetValid => (AuthErrorCodes.TokenNotYetValid, "The token is not valid yet (nbf)."),
-            TokenFailure.TooLarge => (AuthErrorCodes.InvalidToken, $"The token is longer than {JwtHs256.MaxTokenChars} characters."),
-            TokenFailure.Malformed => (AuthErrorCodes.InvalidToken, "The token is not a compact JWT (three base64url segments)."),
-            TokenFailure.HeaderInvalid => (AuthErrorCodes.InvalidToken, "The token header is not a JSON object."),
+            TokenFailure.TooLarge => (AuthErrorCodes.InvalidToken, $"The token is longer than {BridgeTokenService.MaxTokenChars} characters."),
+            TokenFailure.Malformed => (AuthErrorCodes.InvalidToken, "The token is not a compact JWT (three base64url segments of JSON objects, no repeated member)."),
             TokenFailure.AlgorithmNotAllowed => (AuthErrorCodes.InvalidToken, "The token must be signed with alg HS256."),
             TokenFailure.TypeNotAllowed => (AuthErrorCodes.InvalidToken, "The token typ must be JWT."),
             TokenFailure.CriticalHeaderNotSupported => (AuthErrorCodes.InvalidToken, "The token carries a crit header this server does not support."),
             TokenFailure.SignatureInvalid => (AuthErrorCodes.InvalidToken, "The token signature does not verify."),
-            TokenFailure.PayloadInvalid => (AuthErrorCodes.InvalidToken, "The token payload is not a JSON object."),
             TokenFailure.ExpirationMissing => (AuthErrorCodes.InvalidToken, "The token has no exp claim."),
             TokenFailure.ClaimInvalid => (AuthErrorCodes.InvalidToken, $"A token claim has the wrong type: {token.Detail}"),
             TokenFailure.LifetimeTooLong => (AuthErrorCodes.InvalidToken, $"The token lives longer than this server allows: {token.Detail}"),

@@ -63,7 +63,7 @@ internal static class VoiceEndpoint
             return JsonErrors.Error(StatusCodes.Status400BadRequest, "subprotocol_required", "Offer the 'realtime' subprotocol next to any other.");
         }
 
-        var auth = authorizer.Authorize(context);
+        var auth = await authorizer.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
             return auth.ToErrorResult(context);

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using VoiceBridge.IntegrationTests.Infrastructure;
+using VoiceBridge.TestKit;
 using Xunit.Abstractions;
 
 namespace VoiceBridge.IntegrationTests.Browser;
@@ -248,12 +249,7 @@ public sealed class BrowserClientTests(ITestOutputHelper output)
         Assert.Equal(0, upstream.HandshakeCount);
 
         // With a token typed into the page, it connects (the token rides in the subprotocol, never upstream).
-        var token = VoiceBridge.Security.JwtHs256.Create(key, new VoiceBridge.Security.TokenClaims
-        {
-            ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5),
-            IssuedAt = DateTimeOffset.UtcNow,
-            Subject = "browser-user",
-        });
+        var token = HandJwt.Sign(HandJwt.Claims(DateTimeOffset.UtcNow.AddMinutes(5), "browser-user"), key: key);
         await browser.Page.ClickAsync(".token summary");
         await browser.Page.FillAsync("#token", token);
         await browser.ConnectAsync();

@@ -112,7 +112,7 @@ public sealed class ClientSecretsTests
         Assert.False(json.TryGetProperty("session", out _));
         Assert.Contains("no-store", response.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
 
-        var result = bridge.Services.GetRequiredService<BridgeTokenService>().Validate(token);
+        var result = await bridge.Services.GetRequiredService<BridgeTokenService>().ValidateAsync(token);
         Assert.True(result.IsValid, result.ToString());
         Assert.Null(result.Subject);
         Assert.Equal(expiresAt, result.ExpiresAt.ToUnixTimeSeconds());
@@ -135,7 +135,7 @@ public sealed class ClientSecretsTests
         Assert.InRange(json.GetProperty("expires_at").GetInt64(), before + 120, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 120);
         Assert.Equal("Answer in French.", json.GetProperty("session").GetProperty("instructions").GetString());
 
-        var result = bridge.Services.GetRequiredService<BridgeTokenService>().Validate(json.GetProperty("value").GetString());
+        var result = await bridge.Services.GetRequiredService<BridgeTokenService>().ValidateAsync(json.GetProperty("value").GetString());
         Assert.True(result.IsValid, result.ToString());
         Assert.Equal("alice@example.com", result.Subject);
         Assert.Equal("marin", result.Session!.Value.GetProperty("audio").GetProperty("output").GetProperty("voice").GetString());
@@ -150,7 +150,7 @@ public sealed class ClientSecretsTests
 
         Assert.Equal(HttpStatusCode.OK, status);
         var token = json.GetProperty("value").GetString()!;
-        Assert.True(bridge.Services.GetRequiredService<BridgeTokenService>().Validate(token).IsValid);
+        Assert.True((await bridge.Services.GetRequiredService<BridgeTokenService>().ValidateAsync(token)).IsValid);
         var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
         payload += new string('=', (4 - (payload.Length % 4)) % 4);
         using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using VoiceBridge.IntegrationTests.Infrastructure;
 using VoiceBridge.Security;
+using VoiceBridge.TestKit;
 
 namespace VoiceBridge.IntegrationTests.Security;
 
@@ -27,13 +28,7 @@ public sealed class VoiceAuthTests
     }
 
     private static string Token(string? subject = "user-1", TimeSpan? lifetime = null, string? sessionJson = null, byte[]? key = null) =>
-        JwtHs256.Create(key ?? Key, new TokenClaims
-        {
-            ExpiresAt = DateTimeOffset.UtcNow + (lifetime ?? TimeSpan.FromMinutes(5)),
-            IssuedAt = DateTimeOffset.UtcNow,
-            Subject = subject,
-            Session = sessionJson is null ? null : JsonDocument.Parse(sessionJson).RootElement.Clone(),
-        });
+        HandJwt.Sign(HandJwt.Claims(DateTimeOffset.UtcNow + (lifetime ?? TimeSpan.FromMinutes(5)), subject, sessionJson), key: key ?? Key);
 
     [Fact]
     public async Task NoToken_Is401BeforeTheUpgrade_AndNothingReachesUpstream()

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.Configuration;
 using VoiceBridge.Security;
+using VoiceBridge.TestKit;
 
 namespace VoiceBridge.Tests.Security;
 
@@ -19,33 +20,33 @@ public sealed class BridgeTokenServiceTests
     }
 
     [Fact]
-    public void Validate_AsTheClockPassesExpPlusSkew_FlipsToExpired()
+    public async Task Validate_AsTheClockPassesExpPlusSkew_FlipsToExpired()
     {
         var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o => o.ClockSkew = TimeSpan.FromSeconds(10));
         var token = HandJwt.Sign($$"""{"exp":{{Start.AddMinutes(5).ToUnixTimeSeconds()}}}""");
 
         clock.SetUtcNow(Start.AddMinutes(5).AddSeconds(10));
-        Assert.True(service.Validate(token).IsValid);
+        Assert.True((await service.ValidateAsync(token)).IsValid);
 
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
+        Assert.Equal(TokenFailure.Expired, (await service.ValidateAsync(token)).Failure);
     }
 
     [Fact]
-    public void Validate_ZeroSkew_ExpiresExactlyAtExp()
+    public async Task Validate_ZeroSkew_ExpiresExactlyAtExp()
     {
         var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o => o.ClockSkew = TimeSpan.Zero);
         var token = HandJwt.Sign($$"""{"exp":{{Start.ToUnixTimeSeconds()}}}""");
 
-        Assert.True(service.Validate(token).IsValid);
+        Assert.True((await service.ValidateAsync(token)).IsValid);
         clock.SetUtcNow(Start.AddMilliseconds(1));
-        Assert.Equal(TokenFailure.Expired, service.Validate(token).Failure);
+        Assert.Equal(TokenFailure.Expired, (await service.ValidateAsync(token)).Failure);
     }
 
     [Fact]
-    public void Validate_AsTheClockReachesNbfMinusSkew_FlipsToValid()
+    public async Task Validate_AsTheClockReachesNbfMinusSkew_FlipsToValid()
     {
         var clock = new FakeTimeProvider(Start);
         var service = Service(clock);
@@ -53,14 +54,14 @@ public sealed class BridgeTokenServiceTests
         var token = HandJwt.Sign($$"""{"nbf":{{nbf.ToUnixTimeSeconds()}},"exp":{{nbf.AddMinutes(5).ToUnixTimeSeconds()}}}""");
 
         clock.SetUtcNow(nbf.AddSeconds(-30).AddMilliseconds(-1));
-        Assert.Equal(TokenFailure.NotYetValid, service.Validate(token).Failure);
+        Assert.Equal(TokenFailure.NotYetValid, (await service.ValidateAsync(token)).Failure);
 
         clock.SetUtcNow(nbf.AddSeconds(-30));
-        Assert.True(service.Validate(token).IsValid);
+        Assert.True((await service.ValidateAsync(token)).IsValid);
     }
 
     [Fact]
-    public void Validate_ConfiguredMaxLifetime_BoundsExpFromNow()
+    public async Task Validate_ConfiguredMaxLifetime_BoundsExpFromNow()
     {
         // A fake clock only moves forward: a millisecond before the bound first, then at it.
         var clock = new FakeTimeProvider(Start.AddMilliseconds(-1));
@@ -71,13 +72,13 @@ public sealed class BridgeTokenServiceTests
         });
         var token = HandJwt.Sign($$"""{"exp":{{Start.AddHours(1).ToUnixTimeSeconds()}}}""");
 
-        Assert.Equal(TokenFailure.LifetimeTooLong, service.Validate(token).Failure);
+        Assert.Equal(TokenFailure.LifetimeTooLong, (await service.ValidateAsync(token)).Failure);
         clock.SetUtcNow(Start);
-        Assert.True(service.Validate(token).IsValid);
+        Assert.True((await service.ValidateAsync(token)).IsValid);
     }
 
     [Fact]
-    public void Validate_ConfiguredIssuerAndAudience_AreEnforced()
+    public async Task Validate_ConfiguredIssuerAndAudience_AreEnforced()
     {
         var clock = new FakeTimeProvider(Start);
         var service = Service(clock, o =>
@@ -87,24 +88,24 @@ public sealed class BridgeTokenServiceTests
         });
         var exp = Start.AddMinutes(1).ToUnixTimeSeconds();
 
-        Assert.True(service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example","aud":"voicebridge"}""")).IsValid);
-        Assert.Equal(TokenFailure.IssuerMismatch, service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"aud":"voicebridge"}""")).Failure);
-        Assert.Equal(TokenFailure.AudienceMismatch, service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example"}""")).Failure);
+        Assert.True((await service.ValidateAsync(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example","aud":"voicebridge"}"""))).IsValid);
+        Assert.Equal(TokenFailure.IssuerMismatch, (await service.ValidateAsync(HandJwt.Sign($$"""{"exp":{{exp}},"aud":"voicebridge"}"""))).Failure);
+        Assert.Equal(TokenFailure.AudienceMismatch, (await service.ValidateAsync(HandJwt.Sign($$"""{"exp":{{exp}},"iss":"https://backend.example"}"""))).Failure);
     }
 
     [Fact]
-    public void Validate_ConfiguredTokenMayUpdate_IsThePolicy()
+    public async Task Validate_ConfiguredTokenMayUpdate_IsThePolicy()
     {
         var clock = new FakeTimeProvider(Start);
         var service = Service(clock, session: new RealtimeSessionOptions { TokenMayUpdate = ["audio.output.speed"] });
         var exp = Start.AddMinutes(1).ToUnixTimeSeconds();
 
-        Assert.True(service.Validate(HandJwt.Sign($$"""{"exp":{{exp}},"session":""" + """{"audio":{"output":{"speed":1.2}}}}""")).IsValid);
-        Assert.Equal(TokenFailure.SessionFieldNotAllowed, service.Validate(HandJwt.Sign($$$"""{"exp":{{{exp}}},"session":{"instructions":"x"}}""")).Failure);
+        Assert.True((await service.ValidateAsync(HandJwt.Sign($$"""{"exp":{{exp}},"session":""" + """{"audio":{"output":{"speed":1.2}}}}"""))).IsValid);
+        Assert.Equal(TokenFailure.SessionFieldNotAllowed, (await service.ValidateAsync(HandJwt.Sign($$$"""{"exp":{{{exp}}},"session":{"instructions":"x"}}"""))).Failure);
     }
 
     [Fact]
-    public void Mint_WholeSecondsFromNow_ValidatesUntilExpiry()
+    public async Task Mint_WholeSecondsFromNow_ValidatesUntilExpiry()
     {
         var clock = new FakeTimeProvider(Start.AddMilliseconds(700));
         var service = Service(clock, o =>
@@ -118,18 +119,18 @@ public sealed class BridgeTokenServiceTests
         var minted = service.Mint("user-4", 600, session.RootElement);
 
         Assert.Equal(Start.AddSeconds(600), minted.ExpiresAt);
-        var result = service.Validate(minted.Value);
+        var result = await service.ValidateAsync(minted.Value);
         Assert.True(result.IsValid, result.ToString());
         Assert.Equal("user-4", result.Subject);
         Assert.Equal("Speak French.", result.Session!.Value.GetProperty("instructions").GetString());
         Assert.DoesNotContain(minted.Value, minted.ToString(), StringComparison.Ordinal);
 
         clock.SetUtcNow(Start.AddSeconds(600).AddMilliseconds(1));
-        Assert.Equal(TokenFailure.Expired, service.Validate(minted.Value).Failure);
+        Assert.Equal(TokenFailure.Expired, (await service.ValidateAsync(minted.Value)).Failure);
     }
 
     [Fact]
-    public void Mint_AtTheMaximumLifetime_StillValidates()
+    public async Task Mint_AtTheMaximumLifetime_StillValidates()
     {
         var clock = new FakeTimeProvider(Start.AddMilliseconds(999));
         var service = Service(clock, o =>
@@ -138,16 +139,16 @@ public sealed class BridgeTokenServiceTests
             o.ClockSkew = TimeSpan.Zero;
         });
 
-        Assert.True(service.Validate(service.Mint(null, 90, null).Value).IsValid);
+        Assert.True((await service.ValidateAsync(service.Mint(null, 90, null).Value)).IsValid);
     }
 
     [Fact]
-    public void NoSigningKey_CannotMintOrValidate()
+    public async Task NoSigningKey_CannotMintOrValidate()
     {
         var service = new BridgeTokenService(Options.Create(new AuthOptions()), Options.Create(new RealtimeSessionOptions()), new FakeTimeProvider(Start));
 
         Assert.False(service.HasSigningKey);
         Assert.Throws<InvalidOperationException>(() => service.Mint(null, 60, null));
-        Assert.Throws<InvalidOperationException>(() => service.Validate("a.b.c"));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await service.ValidateAsync("a.b.c"));
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VoiceBridge.Configuration;
 using VoiceBridge.Security;
+using VoiceBridge.TestKit;
 
 namespace VoiceBridge.Tests.Security;
 
@@ -41,9 +42,9 @@ public sealed class VoiceAuthorizerTests
     }
 
     [Fact]
-    public void ModeNone_AlwaysSucceedsWithoutSubject_EvenWithAGarbageToken()
+    public async Task ModeNone_AlwaysSucceedsWithoutSubject_EvenWithAGarbageToken()
     {
-        var result = Authorizer(AuthMode.None).Authorize(Context(query: "?access_token=garbage"));
+        var result = await Authorizer(AuthMode.None).AuthorizeAsync(Context(query: "?access_token=garbage"));
 
         Assert.True(result.Succeeded);
         Assert.Null(result.Subject);
@@ -51,11 +52,11 @@ public sealed class VoiceAuthorizerTests
     }
 
     [Fact]
-    public void ModeToken_ValidTokenInTheSubProtocol_SucceedsWithSubjectAndSession()
+    public async Task ModeToken_ValidTokenInTheSubProtocol_SucceedsWithSubjectAndSession()
     {
         var token = HandJwt.Sign($$$"""{"sub":"alice","exp":{{{NowS + 60}}},"session":{"instructions":"Hi"}}""");
 
-        var result = Authorizer().Authorize(Context(subProtocols: $"realtime, openai-insecure-api-key.{token}"));
+        var result = await Authorizer().AuthorizeAsync(Context(subProtocols: $"realtime, openai-insecure-api-key.{token}"));
 
         Assert.True(result.Succeeded, result.ToString());
         Assert.Equal("alice", result.Subject);
@@ -65,9 +66,9 @@ public sealed class VoiceAuthorizerTests
     }
 
     [Fact]
-    public void ModeToken_NoToken_Is401MissingToken()
+    public async Task ModeToken_NoToken_Is401MissingToken()
     {
-        var result = Authorizer().Authorize(Context(subProtocols: "realtime"));
+        var result = await Authorizer().AuthorizeAsync(Context(subProtocols: "realtime"));
 
         Assert.False(result.Succeeded);
         Assert.Equal(401, result.StatusCode);
@@ -80,7 +81,7 @@ public sealed class VoiceAuthorizerTests
     [InlineData("future", "token_not_yet_valid")]
     [InlineData("locked-field", "invalid_token")]
     [InlineData("bad-signature", "invalid_token")]
-    public void ModeToken_RefusedToken_Is401WithItsCode(string kind, string code)
+    public async Task ModeToken_RefusedToken_Is401WithItsCode(string kind, string code)
     {
         var token = kind switch
         {
@@ -92,7 +93,7 @@ public sealed class VoiceAuthorizerTests
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 
-        var result = Authorizer().Authorize(Context(query: $"?access_token={token}"));
+        var result = await Authorizer().AuthorizeAsync(Context(query: $"?access_token={token}"));
 
         Assert.False(result.Succeeded);
         Assert.Equal(401, result.StatusCode);
@@ -102,36 +103,36 @@ public sealed class VoiceAuthorizerTests
     }
 
     [Fact]
-    public void ModeToken_LockedSessionField_MessageNamesTheField()
+    public async Task ModeToken_LockedSessionField_MessageNamesTheField()
     {
         var token = HandJwt.Sign($$$"""{"exp":{{{NowS + 60}}},"session":{"model":"gpt-4o"}}""");
 
-        var result = Authorizer().Authorize(Context(authorization: $"Bearer {token}"));
+        var result = await Authorizer().AuthorizeAsync(Context(authorization: $"Bearer {token}"));
 
         Assert.Contains("model", result.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ModeToken_TwoDifferentValidTokens_Is401InvalidToken()
+    public async Task ModeToken_TwoDifferentValidTokens_Is401InvalidToken()
     {
         var a = HandJwt.Sign($$"""{"sub":"a","exp":{{NowS + 60}}}""");
         var b = HandJwt.Sign($$"""{"sub":"b","exp":{{NowS + 60}}}""");
 
-        var result = Authorizer().Authorize(Context(subProtocols: $"realtime, openai-insecure-api-key.{a}", authorization: $"Bearer {b}"));
+        var result = await Authorizer().AuthorizeAsync(Context(subProtocols: $"realtime, openai-insecure-api-key.{a}", authorization: $"Bearer {b}"));
 
         Assert.False(result.Succeeded);
         Assert.Equal(AuthErrorCodes.InvalidToken, result.ErrorCode);
     }
 
     [Fact]
-    public void ToErrorResult_SetsTheBearerChallenge()
+    public async Task ToErrorResult_SetsTheBearerChallenge()
     {
         var missing = Context();
-        Authorizer().Authorize(missing).ToErrorResult(missing);
+        (await Authorizer().AuthorizeAsync(missing)).ToErrorResult(missing);
         Assert.Equal("Bearer", missing.Response.Headers.WWWAuthenticate.ToString());
 
         var invalid = Context(query: "?access_token=x");
-        Authorizer().Authorize(invalid).ToErrorResult(invalid);
+        (await Authorizer().AuthorizeAsync(invalid)).ToErrorResult(invalid);
         Assert.Equal("Bearer error=\"invalid_token\"", invalid.Response.Headers.WWWAuthenticate.ToString());
     }
 
