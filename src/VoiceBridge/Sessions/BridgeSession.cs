@@ -41,6 +41,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     private SessionOutcome? _outcome;
     private int _state;
     private int _released;
+    private long _bridgeEventSequence;
 
     public BridgeSession(SessionServices services, SessionStart start, WebSocket browser, CancellationToken requestAborted)
     {
@@ -48,6 +49,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         ClientAddress = start.ClientAddress;
         Subject = start.Subject;
         BinaryAudio = start.BinaryAudio;
+        BridgeEventsEnabled = start.BridgeEvents;
         _services = services;
         Options = services.SocketOptions;
         TimeProvider = services.TimeProvider;
@@ -75,6 +77,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     public string? Subject { get; }
 
     public bool BinaryAudio { get; }
+
+    /// <summary>The browser asked for the bridge's own events (<c>?bridge_events=1</c>).</summary>
+    public bool BridgeEventsEnabled { get; }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -122,7 +127,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     {
         try
         {
-            _browserLeg.Start([]);
+            _browserLeg.Start(BridgeEventsEnabled ? [SessionCreatedEvent()] : []);
             _connecting = ConnectUpstreamAsync();
 
             // The first loop to report decides; if every loop ended without a decision (a bug), the bridge says so.
@@ -249,11 +254,38 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Queues one of the bridge's own events for the browser, in order with the upstream's, if it asked for them
+    /// (otherwise nothing happens and the result is false). A full queue waits as any frame for the browser does.
+    /// </summary>
+    internal ValueTask<bool> EmitBridgeEventAsync<TState>(string type, TState state, Action<System.Text.Json.Utf8JsonWriter, TState> writeFields)
+    {
+        if (!BridgeEventsEnabled || HasEnded)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        var buffer = BridgeEvents.Rent(type, Interlocked.Increment(ref _bridgeEventSequence), state, writeFields, out var length);
+        return EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, length).WithFlags(FrameFlags.None, Observer.Epoch));
+    }
+
     internal async ValueTask SendErrorToBrowserAsync(string code, string? message)
     {
         Metrics.Error(code);
         var buffer = BridgeErrors.Rent(code, message ?? BridgeErrors.DefaultMessage(code), out var length);
         await EnqueueToBrowserAsync(OutboundFrame.Rented(FrameKind.Text, buffer, length)).ConfigureAwait(false);
+    }
+
+    /// <summary><c>bridge.session.created</c>, the first frame of a session that asked for bridge events.</summary>
+    private byte[] SessionCreatedEvent()
+    {
+        var buffer = BridgeEvents.Rent(BridgeEvents.SessionCreated, Interlocked.Increment(ref _bridgeEventSequence), this, static (writer, session) =>
+        {
+            writer.WriteString("session_id"u8, session.Id);
+        }, out var length);
+        var frame = buffer.AsSpan(0, length).ToArray();
+        ArrayPool<byte>.Shared.Return(buffer);
+        return frame;
     }
 
     /// <summary>The upstream's current work: the connect while dialling, then the current leg.</summary>

@@ -41,6 +41,11 @@ internal static class VoiceEndpoint
             return JsonErrors.Error(StatusCodes.Status400BadRequest, "invalid_audio_mode", "The audio query parameter must be 'binary' or 'json'.");
         }
 
+        if (!BridgeEvents.TryParseQuery(context.Request.Query[BridgeEvents.QueryParameter], out var bridgeEvents))
+        {
+            return JsonErrors.Error(StatusCodes.Status400BadRequest, "invalid_bridge_events", "The bridge_events query parameter must be '1' or '0'.");
+        }
+
         if (registry.IsDraining)
         {
             Log.RefusedWhileDraining(logger);
@@ -98,7 +103,7 @@ internal static class VoiceEndpoint
         }).ConfigureAwait(false);
 
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
-        var start = new SessionStart(SessionFactory.NewId(), clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate);
+        var start = new SessionStart(SessionFactory.NewId(), clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate, bridgeEvents);
         await using var session = factory.Create(socket, start, context.RequestAborted);
         using (logger.BeginScope(new SessionLogScope(session.Id)))
         {

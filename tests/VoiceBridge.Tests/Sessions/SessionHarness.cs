@@ -23,7 +23,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     private readonly TestDialer _dialer;
     private readonly CancellationTokenSource _timeout = TestTimeout.Source();
 
-    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, CancellationToken requestAborted = default)
+    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, CancellationToken requestAborted = default)
     {
         var options = new BridgeSocketOptions { KeepAliveInterval = TimeSpan.Zero, CloseTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
@@ -31,7 +31,7 @@ internal sealed class SessionHarness : IAsyncDisposable
         _browserPair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
         _dialer = new TestDialer(browserBufferBytes);
         var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs);
-        Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null), _browserPair.Server, requestAborted);
+        Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null, bridgeEvents), _browserPair.Server, requestAborted);
     }
 
     public FakeTimeProvider Time { get; } = new();
