@@ -103,6 +103,24 @@ public sealed class UpstreamContinuityTests
         Assert.Equal(2, Assert.Single(bridge.Registry.Sessions).Summary().UpstreamConnections);
     }
 
+    [Fact]
+    public async Task BuiltInSimulator_MaxSessionDurationFromConfiguration_ExpiresLikeOpenAI_TheCallCarriesOn()
+    {
+        var ct = TestTimeout.Token();
+        await using var bridge = new BridgeApp(upstream: null, new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Upstream:Provider"] = "Simulator",
+            ["VoiceBridge:Simulator:MaxSessionDuration"] = "00:00:00.300",
+        });
+        await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri("?bridge_events=1"), ct);
+
+        var reconnected = (await browser.WaitForEventAsync("bridge.upstream.reconnected", ct)).Json;
+
+        Assert.Equal("upstream_expired", reconnected.GetProperty("reason").GetString());
+        Assert.Equal(WebSocketState.Open, browser.Socket.State);
+        Assert.Contains(bridge.Logs.Lines, l => l.Contains("[90]", StringComparison.Ordinal) && l.Contains("upstream_expired", StringComparison.Ordinal));
+    }
+
     /// <summary>The browser hears of the new connection once it is started; its priming may still be on the wire.</summary>
     private static async Task ReplayArrivedAsync(SimulatorSessionJournal session, int items, CancellationToken ct)
     {
