@@ -25,6 +25,8 @@ internal sealed class UpstreamContinuity
     /// <summary>Item ids remembered per connection and across earlier ones: enough for hours of turns, bounded against a flood.</summary>
     private const int MaxTrackedItemIds = 4096;
 
+    private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ContinuityOptions _options;
@@ -126,17 +128,18 @@ internal sealed class UpstreamContinuity
     /// <summary>The browser gate's hook for a forwarded (post-policy) <c>session.update</c>: it is part of the configuration a new connection gets.</summary>
     public void RememberBrowserSessionUpdate(ReadOnlySpan<byte> forwarded)
     {
-        JsonObject? session;
+        JsonObject session;
         try
         {
-            session = JsonNode.Parse(forwarded)?["session"] as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return;
-        }
+            // A browser's JSON may repeat a property, which JsonNode would only refuse later, in the middle of a merge.
+            if (JsonNode.Parse(forwarded, documentOptions: StrictDocument)?["session"] is not JsonObject parsed)
+            {
+                return;
+            }
 
-        if (session is null)
+            session = parsed;
+        }
+        catch (Exception e) when (IsMalformed(e))
         {
             return;
         }
@@ -395,7 +398,7 @@ internal sealed class UpstreamContinuity
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (IsMalformed(e))
         {
             // Not ours to judge: forwarded as it is.
         }
@@ -447,6 +450,9 @@ internal sealed class UpstreamContinuity
 
         return ReadString(frame, "error"u8, "event_id"u8) is not { } eventId || !eventId.StartsWith(UpstreamPriming.EventIdPrefix, StringComparison.Ordinal);
     }
+
+    /// <summary>How malformed JSON shows itself: the reader's error, a repeated property, a string that cannot be transcoded.</summary>
+    internal static bool IsMalformed(Exception e) => e is JsonException or InvalidOperationException or ArgumentException or FormatException;
 
     /// <summary>One priming frame: its own event id, then the fields.</summary>
     private static ReadOnlyMemory<byte> Write<TState>(int generation, int sequence, TState state, Action<Utf8JsonWriter, TState> fields)
@@ -529,7 +535,7 @@ internal sealed class UpstreamContinuity
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (IsMalformed(e))
         {
             // Malformed: nothing to read.
         }
