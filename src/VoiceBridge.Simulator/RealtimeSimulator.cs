@@ -10,9 +10,12 @@ internal sealed class RealtimeSimulator
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RealtimeSimulator> _logger;
+    private readonly SimulatorJournal? _journal;
 
-    public RealtimeSimulator(SimulatorOptions options, TimeProvider timeProvider, ILogger<RealtimeSimulator> logger)
+    /// <param name="journal">When given, every session records the items its client creates (tests check replays with it).</param>
+    public RealtimeSimulator(SimulatorOptions options, TimeProvider timeProvider, ILogger<RealtimeSimulator> logger, SimulatorJournal? journal = null)
     {
+        _journal = journal;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
@@ -32,7 +35,7 @@ internal sealed class RealtimeSimulator
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(connection);
-        await using var session = new SimulatorSession(socket, connection, Options, _timeProvider, _logger);
+        await using var session = new SimulatorSession(socket, connection, Options, _timeProvider, _logger, _journal);
         await session.RunAsync(cancellationToken);
     }
 }

@@ -41,7 +41,8 @@ internal static class SimulatorEndpoints
         var simulator = services.GetService<RealtimeSimulator>() ?? new RealtimeSimulator(
             services.GetService<SimulatorOptions>() ?? services.GetService<IOptions<SimulatorOptions>>()?.Value ?? new SimulatorOptions(),
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetRequiredService<ILogger<RealtimeSimulator>>());
+            services.GetRequiredService<ILogger<RealtimeSimulator>>(),
+            services.GetService<SimulatorJournal>());
 
         return endpoints.MapGet(pattern, (HttpContext context) => HandleAsync(context, simulator));
     }

@@ -43,6 +43,7 @@ internal sealed partial class SimulatorSession
 
         var previous = index > 0 ? _items[index - 1].Id : null;
         _items.Insert(index, item!);
+        _journal?.Received(item!);
         TrimRetainedAudio();
         await EmitItemAddedAsync(item!, previous);
         return null;

@@ -43,7 +43,9 @@ internal sealed partial class SimulatorSession : IAsyncDisposable
 
     private bool _closing;
 
-    public SimulatorSession(WebSocket socket, SimulatorConnection connection, SimulatorOptions options, TimeProvider time, ILogger logger)
+    private readonly SimulatorSessionJournal? _journal;
+
+    public SimulatorSession(WebSocket socket, SimulatorConnection connection, SimulatorOptions options, TimeProvider time, ILogger logger, SimulatorJournal? journal = null)
     {
         _socket = socket;
         _connection = connection;
@@ -51,6 +53,7 @@ internal sealed partial class SimulatorSession : IAsyncDisposable
         _time = time;
         _logger = logger;
         _config = new SimulatorSessionConfig(connection.Dialect, connection.Model, time.GetUtcNow() + EffectiveMaxDuration(options));
+        _journal = journal?.Open(_config.SessionId);
     }
 
     private enum LoopOutcome

@@ -21,6 +21,7 @@ internal sealed class BridgeMetrics
     public const string KindKey = "kind";
     public const string OutcomeKey = "outcome";
     public const string CodeKey = "code";
+    public const string ReasonKey = "reason";
 
     /// <summary>Upstream handshake times: a healthy connect is tens of milliseconds, retries reach seconds.</summary>
     public static readonly double[] ConnectBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -58,6 +59,7 @@ internal sealed class BridgeMetrics
     private readonly Counter<long> _queueFullWaits;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _tokens;
+    private readonly Counter<long> _upstreamReconnects;
     private readonly int _forwardSampleEvery;
 
     public BridgeMetrics(IMeterFactory meterFactory, SessionRegistry registry, IOptions<TelemetryOptions> options)
@@ -77,6 +79,7 @@ internal sealed class BridgeMetrics
         _forward = Meter.CreateHistogram("voicebridge.forward", "s", "Time a frame spends inside the bridge, read complete to write complete (sampled).", tags: null, Advice(ForwardBuckets));
         _queueFullWaits = Meter.CreateCounter<long>("voicebridge.queue_full_waits", "{wait}", "Times a frame found the destination queue full and had to wait.");
         _errors = Meter.CreateCounter<long>("voicebridge.errors", "{error}", "Error events the bridge itself sent to a browser, by code.");
+        _upstreamReconnects = Meter.CreateCounter<long>("voicebridge.upstream.reconnects", "{reconnect}", "Upstream connections replaced mid-call, by reason (upstream_expired, upstream_dropped, rollover) and outcome (ok, failed).");
         _tokens = Meter.CreateCounter<long>("voicebridge.tokens", "{token}", "Tokens from the usage of every response.done; input_cached is a subset of the input kinds.");
     }
 
@@ -111,6 +114,10 @@ internal sealed class BridgeMetrics
 
     /// <summary>Once per session whose upstream connect gave up; <paramref name="code"/> is the bridge error code sent to the browser.</summary>
     public void UpstreamConnectFailed(string code) => _upstreamConnectFailures.Add(1, new KeyValuePair<string, object?>(CodeKey, code));
+
+    /// <summary>Each upstream replacement mid-call: <paramref name="reason"/> <c>upstream_expired</c>, <c>upstream_dropped</c> or <c>rollover</c>; <paramref name="outcome"/> <c>ok</c> or <c>failed</c>.</summary>
+    public void UpstreamReconnect(string reason, string outcome) =>
+        _upstreamReconnects.Add(1, new KeyValuePair<string, object?>(ReasonKey, reason), new KeyValuePair<string, object?>(OutcomeKey, outcome));
 
     /// <summary>Once per turn: end of the caller's turn to the first audio delta written to the browser.</summary>
     public void FirstAudio(TimeSpan elapsed) => _firstAudio.Record(elapsed.TotalSeconds);

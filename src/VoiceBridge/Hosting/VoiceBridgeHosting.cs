@@ -92,7 +92,8 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
         services.AddUpstreamConnector();
-        services.AddSingleton(new SimulatorOptions());
+        // Simulator:* tunes the built-in simulator, e.g. MaxSessionDuration to try the upstream reconnect at its cap.
+        services.AddSingleton(sp => BindNow<SimulatorOptions>(sp.GetRequiredService<IConfiguration>(), "VoiceBridge:Simulator"));
         services.AddSingleton<SimulatorHost>();
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();

@@ -114,14 +114,17 @@ internal sealed partial class BridgeSession
         Interlocked.CompareExchange(ref _state, (int)SessionState.Open, (int)SessionState.Connecting);
     }
 
-    private void StartUpstream(WebSocket socket)
+    /// <param name="priming">For a replacement connection: the configuration and the replayed items it is sent first.</param>
+    private void StartUpstream(WebSocket socket, UpstreamPriming? priming = null)
     {
         var leg = new UpstreamLeg(this, socket);
+        Continuity.ConnectionStarted(priming);
+        Interlocked.Increment(ref _upstreamConnections);
         Volatile.Write(ref _upstreamLeg, leg);
 
         // The server-owned session.update is always the first upstream frame (then the token's session claim, if any);
         // browser frames queued meanwhile follow in order.
-        leg.Start(_initialUpstreamFrames);
+        leg.Start(priming?.Frames ?? _initialUpstreamFrames);
         if (Volatile.Read(ref _released) != 0)
         {
             leg.Abort();

@@ -61,8 +61,10 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         _connectCts = CancellationTokenSource.CreateLinkedTokenSource(_sessionCts.Token);
         ToBrowser = new OutboundQueue(Options.QueueCapacity);
         ToUpstream = new OutboundQueue(Options.QueueCapacity);
-        Gate = new BrowserEventGate(services, Statistics);
-        Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider);
+        Conversation = new ConversationRecord(TimeProvider, Math.Max(ConversationRecord.DefaultCapacity, services.Continuity.ReplayItems));
+        Continuity = new UpstreamContinuity(services.Continuity, services.Shape, Conversation, TimeProvider);
+        Gate = new BrowserEventGate(services, Statistics, Continuity, Conversation);
+        Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider, Conversation);
         _browserLeg = new BrowserLeg(this, browser);
 
         // Last: a request already aborted runs the callback right here, and it needs everything above.
@@ -129,6 +131,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         {
             _browserLeg.Start(BridgeEventsEnabled ? [SessionCreatedEvent()] : []);
             _connecting = ConnectUpstreamAsync();
+            StartRollover();
 
             // The first loop to report decides; if every loop ended without a decision (a bug), the bridge says so.
             while (!HasEnded)
@@ -199,7 +202,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     /// <summary>A leg's loop ended: the first result of a current leg that says something ends the session.</summary>
     internal void OnLegEnded(SessionLeg leg, LegResult result)
     {
-        if (result.End != LegEnd.Stopped && !leg.IsRetired)
+        if (result.End != LegEnd.Stopped && !leg.IsRetired && !TryReplaceUpstream(leg, result))
         {
             End(SessionEndCause.From(leg.Side, result));
         }
@@ -294,6 +297,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     private async Task CloseUpstreamWithinAsync(TimeSpan grace)
     {
         await _connecting.ConfigureAwait(false);
+        await ContinuityStoppedAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _upstreamLeg) is { } leg)
         {
             await CloseWithinAsync(leg, grace).ConfigureAwait(false);

@@ -25,8 +25,13 @@ internal sealed class BrowserEventGate
     private readonly AudioRateBucket _audioBucket;
     private readonly SessionStatistics _statistics;
 
-    public BrowserEventGate(SessionServices services, SessionStatistics statistics)
+    private readonly UpstreamContinuity? _continuity;
+    private readonly ConversationRecord? _conversation;
+
+    public BrowserEventGate(SessionServices services, SessionStatistics statistics, UpstreamContinuity? continuity = null, ConversationRecord? conversation = null)
     {
+        _continuity = continuity;
+        _conversation = conversation;
         _services = services;
         _statistics = statistics;
         _audioBucket = new AudioRateBucket(services.Limits, services.TimeProvider);
@@ -62,7 +67,23 @@ internal sealed class BrowserEventGate
                 return GateVerdict.Refuse(BridgeErrors.SystemItemLocked);
 
             case ClientEventKind.SessionUpdate:
-                return ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty);
+                var update = ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty);
+                if (update.Forward is { } forwarded)
+                {
+                    // What the browser was allowed to change is part of the configuration a replacement connection gets.
+                    _continuity?.RememberBrowserSessionUpdate(forwarded.Payload.Span);
+                }
+
+                return update;
+
+            case ClientEventKind.ConversationItemCreate:
+                _conversation?.OnBrowserItemCreate(span);
+                break;
+
+            case ClientEventKind.Other when _continuity?.RefersToEarlierConnection(span) == true:
+                // The item was made on a connection the bridge has since replaced: the new one does not know it.
+                message.Release();
+                return GateVerdict.Refuse(null);
 
             case ClientEventKind.Other when inspection.TypeEquals(span, RealtimeEventTypes.ResponseCreate):
                 if (!_services.AllowSystemItems && ResponseGuard.HasSystemInput(span))

@@ -186,7 +186,7 @@ internal sealed class ConversationRecord
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (UpstreamContinuity.IsMalformed(e))
         {
             // The gate forwards only JSON objects; anything else is not a message to record.
         }
@@ -209,7 +209,7 @@ internal sealed class ConversationRecord
             using var document = Parse(frame);
             Apply(kind, document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception e) when (UpstreamContinuity.IsMalformed(e))
         {
             // A malformed event is forwarded as it is; it just teaches the record nothing.
         }

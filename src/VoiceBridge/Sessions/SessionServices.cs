@@ -18,7 +18,8 @@ internal sealed class SessionServices
         IOptions<LimitsOptions> limits,
         BridgeMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<BridgeSession> logger)
+        ILogger<BridgeSession> logger,
+        IOptions<ContinuityOptions> continuity)
     {
         Metrics = metrics;
         var session = sessionOptions.Value;
@@ -37,6 +38,8 @@ internal sealed class SessionServices
         AllowSystemItems = session.ClientMaySendSystemItems;
         TimeProvider = timeProvider;
         Logger = logger;
+        Continuity = continuity.Value;
+        Shape = shape;
     }
 
     /// <summary>Fields of <c>response.create</c>'s <c>response</c> that have no session counterpart and change no standing orders.</summary>
@@ -67,6 +70,12 @@ internal sealed class SessionServices
     public byte[] SessionUpdate { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary><c>Continuity:*</c>: upstream reconnect, rollover, replay.</summary>
+    public ContinuityOptions Continuity { get; }
+
+    /// <summary>The upstream's <c>session.update</c> shape, for what the bridge writes itself (replayed items).</summary>
+    public SessionShape Shape { get; }
 
     public ILogger Logger { get; }
 }

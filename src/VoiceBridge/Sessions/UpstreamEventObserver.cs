@@ -24,8 +24,11 @@ internal sealed class UpstreamEventObserver
     /// <summary>While non-zero (the epoch of the last interrupt), audio deltas to the browser are skipped: they belong to the interrupted response.</summary>
     private int _suppressAudioFrom;
 
-    public UpstreamEventObserver(SessionStatistics statistics, BridgeMetrics metrics, SessionEventTap events, TimeProvider timeProvider)
+    private readonly ConversationRecord? _conversation;
+
+    public UpstreamEventObserver(SessionStatistics statistics, BridgeMetrics metrics, SessionEventTap events, TimeProvider timeProvider, ConversationRecord? conversation = null)
     {
+        _conversation = conversation;
         _statistics = statistics;
         _metrics = metrics;
         _events = events;
@@ -53,6 +56,7 @@ internal sealed class UpstreamEventObserver
         }
 
         _events.Publish(frame);
+        _conversation?.OnUpstreamEvent(type, frame);
         if (type.SequenceEqual(RealtimeEventTypes.InputAudioBufferCommitted))
         {
             MarkTurnEnd();

@@ -46,6 +46,13 @@ internal sealed class UpstreamLeg : SessionLeg
             }
 
             session.Statistics.UpstreamFramesIn++;
+            if (message.Kind == InboundKind.Text && !session.Continuity.Admit(Socket, message.Span))
+            {
+                // A replaced connection's noise (UpstreamContinuity): its session events, the acks of replayed items.
+                message.Release();
+                continue;
+            }
+
             var sampleStart = session.Metrics.StartForwardSample();
             var observer = session.Observer;
             var flags = message.Kind == InboundKind.Text ? observer.Observe(message.Span) : FrameFlags.None;

@@ -13,7 +13,7 @@ public sealed class SessionExpiryTests
     {
         var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync(o => o.MaxSessionDuration = TimeSpan.FromMilliseconds(500));
-        await using var bridge = new BridgeApp(upstream.Url);
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Continuity:ReconnectUpstream"] = "false" });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
 
         var messages = await browser.ReadUntilClosedAsync(ct);
@@ -41,6 +41,7 @@ public sealed class SessionExpiryTests
         await using var bridge = new BridgeApp(upstream.Url("/v1/realtime"), new Dictionary<string, string?>
         {
             ["VoiceBridge:Session:TurnDetection"] = "none",
+            ["VoiceBridge:Continuity:ReconnectUpstream"] = "false",
         });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
         var socket = await upstream.NextSocketAsync(ct);

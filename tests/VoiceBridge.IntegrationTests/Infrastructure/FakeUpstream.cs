@@ -29,8 +29,9 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private int _rejectionsLeft;
     private TcpFreezeProxy? _proxy;
 
-    private FakeUpstream(WebApplication app, SimulatorOptions simulatorOptions)
+    private FakeUpstream(WebApplication app, SimulatorOptions simulatorOptions, SimulatorJournal journal)
     {
+        Journal = journal;
         _app = app;
         SimulatorOptions = simulatorOptions;
     }
@@ -56,7 +57,11 @@ internal sealed class FakeUpstream : IAsyncDisposable
 
     public IReadOnlyCollection<Handshake> Handshakes => _handshakes;
 
-    public static async Task<FakeUpstream> StartAsync(Action<SimulatorOptions>? configure = null)
+    /// <summary>The items each simulated session received (what a reconnecting bridge replayed into it).</summary>
+    public SimulatorJournal Journal { get; } = new();
+
+    /// <param name="timeProvider">The simulator's clock (its session cap runs on it); the system's by default.</param>
+    public static async Task<FakeUpstream> StartAsync(Action<SimulatorOptions>? configure = null, TimeProvider? timeProvider = null)
     {
         var options = new SimulatorOptions { DeltaInterval = TimeSpan.Zero };
         configure?.Invoke(options);
@@ -65,10 +70,12 @@ internal sealed class FakeUpstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddSingleton<RealtimeSimulator>();
+        var journal = new SimulatorJournal();
+        builder.Services.AddSingleton(journal);
         var app = builder.Build();
-        var fake = new FakeUpstream(app, options);
+        var fake = new FakeUpstream(app, options, journal);
         app.UseWebSockets();
         app.Map("/v1/realtime", fake.HandleAsync);
         await app.StartAsync();

@@ -3,8 +3,11 @@ using VoiceBridge.IntegrationTests.Infrastructure;
 
 namespace VoiceBridge.IntegrationTests.Sessions;
 
+/// <summary>Close codes relayed as they are: with upstream reconnect off (on, 1001/1011 and drops replace the connection instead).</summary>
 public sealed class ClosePropagationTests
 {
+    private static readonly Dictionary<string, string?> ReconnectOff = new() { ["VoiceBridge:Continuity:ReconnectUpstream"] = "false" };
+
     [Theory]
     [InlineData(1000, "done")]
     [InlineData(1001, "Your session hit the maximum duration of 60 minutes.")]
@@ -13,7 +16,7 @@ public sealed class ClosePropagationTests
     public async Task UpstreamClosesWithCode_BrowserClosedWithSameCodeAndReason(int code, string reason)
     {
         var ct = TestTimeout.Token();
-        await using var scene = await BridgedSession.StartAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct, settings: ReconnectOff);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await connection.CloseAsync((WebSocketCloseStatus)code, reason, ct);
@@ -31,7 +34,7 @@ public sealed class ClosePropagationTests
         // .NET writes WebSocketCloseStatus.Empty as 1005, which RFC 6455 forbids on the wire: the bridge's
         // upstream socket rejects it as a protocol error, and the browser hears upstream_disconnected.
         var ct = TestTimeout.Token();
-        await using var scene = await BridgedSession.StartAsync(ct);
+        await using var scene = await BridgedSession.StartAsync(ct, settings: ReconnectOff);
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         await connection.CloseAsync(WebSocketCloseStatus.Empty, null, ct);
@@ -100,7 +103,7 @@ public sealed class ClosePropagationTests
     public async Task UpstreamSendsFinalEventsThenCloses_BrowserGetsEveryEventBeforeTheClose()
     {
         var ct = TestTimeout.Token();
-        await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8" });
+        await using var scene = await BridgedSession.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:WebSocket:QueueCapacity"] = "8", ["VoiceBridge:Continuity:ReconnectUpstream"] = "false" });
         var (upstream, bridge, browser, connection) = (scene.Upstream, scene.Bridge, scene.Browser, scene.Connection);
 
         for (var i = 0; i < 200; i++)

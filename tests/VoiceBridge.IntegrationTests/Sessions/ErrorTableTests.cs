@@ -211,7 +211,7 @@ public sealed class ErrorTableTests
     {
         var ct = TestTimeout.Token();
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var bridge = new BridgeApp(upstream.Url);
+        await using var bridge = new BridgeApp(upstream.Url, new Dictionary<string, string?> { ["VoiceBridge:Continuity:ReconnectUpstream"] = "false" });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
         var connection = await upstream.NextConnectionAsync(ct);
         await browser.WaitForEventAsync("session.created", ct);

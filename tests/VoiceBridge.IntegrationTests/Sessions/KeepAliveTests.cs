@@ -68,6 +68,9 @@ public sealed class KeepAliveTests
         {
             ["VoiceBridge:WebSocket:KeepAliveInterval"] = "00:00:00.200",
             ["VoiceBridge:WebSocket:KeepAliveTimeout"] = "00:00:00.400",
+
+            // Today's ending: with reconnect on (the default) the bridge would replace the connection instead.
+            ["VoiceBridge:Continuity:ReconnectUpstream"] = "false",
         });
         await using var browser = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct);
         var connection = await upstream.NextConnectionAsync(ct);

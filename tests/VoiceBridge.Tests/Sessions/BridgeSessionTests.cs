@@ -88,7 +88,7 @@ public class BridgeSessionTests
     [Fact]
     public async Task UpstreamVanishes_BrowserGetsUpstreamDisconnectedAnd1011()
     {
-        await using var h = new SessionHarness();
+        await using var h = new SessionHarness(continuity: c => c.ReconnectUpstream = false);
         await h.StartConnectedAsync();
         await h.SendTextAsync(h.Upstream, """{"type":"response.created"}""");
         h.UpstreamPair.Vanish(h.UpstreamPair.Server);

@@ -23,20 +23,27 @@ internal sealed class SessionHarness : IAsyncDisposable
     private readonly TestDialer _dialer;
     private readonly CancellationTokenSource _timeout = TestTimeout.Source();
 
-    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, CancellationToken requestAborted = default)
+    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, Action<ContinuityOptions>? continuity = null, RealtimeSessionOptions? session = null, CancellationToken requestAborted = default)
     {
+        var continuityOptions = new ContinuityOptions();
+        continuity?.Invoke(continuityOptions);
+        Continuity = continuityOptions;
         var options = new BridgeSocketOptions { KeepAliveInterval = TimeSpan.Zero, CloseTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
         Options = options;
         _browserPair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
         _dialer = new TestDialer(browserBufferBytes);
-        var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs);
+        var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs, session, continuityOptions);
         Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null, bridgeEvents), _browserPair.Server, requestAborted);
     }
 
     public FakeTimeProvider Time { get; } = new();
 
     public BridgeSocketOptions Options { get; }
+
+    public ContinuityOptions Continuity { get; }
+
+    public MetricsHarness MetricsHarness => _metrics;
 
     public BridgeSession Session { get; }
 
@@ -71,6 +78,9 @@ internal sealed class SessionHarness : IAsyncDisposable
     }
 
     public Task<WebSocket> DialledAsync() => _dialer.Dialled.WaitAsync(Token);
+
+    /// <summary>The next upstream connection the session dials (the first call returns its initial connection).</summary>
+    public async Task<WebSocketPair> NextDialAsync() => await _dialer.NextDialAsync(Token);
 
     public Task SendTextAsync(WebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, endOfMessage: true, Token);
@@ -166,6 +176,7 @@ internal sealed class SessionHarness : IAsyncDisposable
         await Session.DisposeAsync();
         _browserPair.Dispose();
         _dialer.Current?.Dispose();
+        _dialer.DisposeAll();
         _metrics.Dispose();
         _timeout.Dispose();
     }
@@ -177,7 +188,8 @@ internal sealed class SessionHarness : IAsyncDisposable
         MetricsHarness metrics,
         TimeProvider time,
         ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> logs,
-        RealtimeSessionOptions? session = null) =>
+        RealtimeSessionOptions? session = null,
+        ContinuityOptions? continuity = null) =>
         new(
             dialer,
             Microsoft.Extensions.Options.Options.Create(options),
@@ -186,7 +198,8 @@ internal sealed class SessionHarness : IAsyncDisposable
             Microsoft.Extensions.Options.Options.Create(limits),
             metrics.Metrics,
             time,
-            new ListLogger<BridgeSession>(logs));
+            new ListLogger<BridgeSession>(logs),
+            Microsoft.Extensions.Options.Options.Create(continuity ?? new ContinuityOptions()));
 
     public static string ErrorCode(string json)
     {
@@ -197,6 +210,8 @@ internal sealed class SessionHarness : IAsyncDisposable
     internal sealed class TestDialer(int bufferBytes) : IUpstreamDialer
     {
         private readonly TaskCompletionSource<WebSocket> _dialled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Threading.Channels.Channel<WebSocketPair> _dials = System.Threading.Channels.Channel.CreateUnbounded<WebSocketPair>();
+        private readonly List<WebSocketPair> _all = [];
 
         public Func<CancellationToken, Task<WebSocket>>? Override { get; set; }
 
@@ -211,9 +226,30 @@ internal sealed class SessionHarness : IAsyncDisposable
                 return dial(cancellationToken);
             }
 
-            Current = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = bufferBytes });
-            _dialled.TrySetResult(Current.Server);
-            return Task.FromResult(Current.Client);
+            var pair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = bufferBytes });
+            lock (_all)
+            {
+                _all.Add(pair);
+            }
+
+            Current = pair;
+            _dialled.TrySetResult(pair.Server);
+            _dials.Writer.TryWrite(pair);
+            return Task.FromResult(pair.Client);
+        }
+
+        /// <summary>Every dial in order (the first is the session's initial connection).</summary>
+        public ValueTask<WebSocketPair> NextDialAsync(CancellationToken cancellationToken) => _dials.Reader.ReadAsync(cancellationToken);
+
+        public void DisposeAll()
+        {
+            lock (_all)
+            {
+                foreach (var pair in _all)
+                {
+                    pair.Dispose();
+                }
+            }
         }
     }
 }
