@@ -89,6 +89,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
+        services.AddVoiceBridgeContinuity();
         services.AddUpstreamConnector();
         services.AddSingleton(new SimulatorOptions());
         services.AddSingleton<SimulatorHost>();
@@ -123,6 +124,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<ContinuityOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

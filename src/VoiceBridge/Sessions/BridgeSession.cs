@@ -66,7 +66,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         _browserLeg = new BrowserLeg(this, browser);
 
         // Last: a request already aborted runs the callback right here, and it needs everything above.
-        _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).End(new(EndTrigger.BrowserVanished)), this);
+        // A resumable session detaches instead of ending (OnBrowserVanished), and only for the leg this request owns.
+        _requestAborted = requestAborted.Register(static state => { var (session, leg) = ((BridgeSession, BrowserLeg))state!; session.OnBrowserVanished(leg); }, (this, _browserLeg));
     }
 
     public string Id { get; }
@@ -95,6 +96,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     public string StateName => State switch
     {
         SessionState.Connecting => "connecting",
+        SessionState.Open when IsDetached => "detached",
         SessionState.Open => "open",
         _ => "closing",
     };
@@ -128,6 +130,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         try
         {
             _browserLeg.Start(BridgeEventsEnabled ? [SessionCreatedEvent()] : []);
+            ArmResume();
             _connecting = ConnectUpstreamAsync();
 
             // The first loop to report decides; if every loop ended without a decision (a bug), the bridge says so.
@@ -151,9 +154,11 @@ internal sealed partial class BridgeSession : IAsyncDisposable
                 _ => Options.CloseTimeout,
             };
             var upstreamGrace = plan.DeliverQueuedFirst ? Options.SlowClientTimeout + Options.CloseTimeout : Options.CloseTimeout;
+            var browserLeg = await SealBrowserAsync().ConfigureAwait(false);
             await Task.WhenAll(
-                CloseWithinAsync(_browserLeg, browserGrace),
-                CloseUpstreamWithinAsync(upstreamGrace)).ConfigureAwait(false);
+                CloseWithinAsync(browserLeg, browserGrace),
+                CloseUpstreamWithinAsync(upstreamGrace),
+                ResumeWorkAsync()).ConfigureAwait(false);
             return Outcome!;
         }
         finally
@@ -201,6 +206,13 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     {
         if (result.End != LegEnd.Stopped && !leg.IsRetired)
         {
+            if (leg.Side == SessionSide.Browser && result.End == LegEnd.PeerVanished)
+            {
+                // No close frame: the browser may come back (resume); OnBrowserVanished ends the session if it cannot.
+                OnBrowserVanished(leg);
+                return;
+            }
+
             End(SessionEndCause.From(leg.Side, result));
         }
     }
@@ -282,6 +294,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         var buffer = BridgeEvents.Rent(BridgeEvents.SessionCreated, Interlocked.Increment(ref _bridgeEventSequence), this, static (writer, session) =>
         {
             writer.WriteString("session_id"u8, session.Id);
+            session.WriteResumeFields(writer);
         }, out var length);
         var frame = buffer.AsSpan(0, length).ToArray();
         ArrayPool<byte>.Shared.Return(buffer);
@@ -395,6 +408,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
 
         _requestAborted.Dispose();
         ToBrowser.DrainAndRelease();
+        ReleaseResume();
         ToUpstream.DrainAndRelease();
         _browserLeg.Dispose();
         Volatile.Read(ref _upstreamLeg)?.Dispose();

@@ -23,7 +23,9 @@ internal sealed class SessionHarness : IAsyncDisposable
     private readonly TestDialer _dialer;
     private readonly CancellationTokenSource _timeout = TestTimeout.Source();
 
-    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, CancellationToken requestAborted = default)
+    private readonly List<WebSocketPair> _resumedPairs = [];
+
+    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, ContinuityOptions? continuity = null, CancellationToken requestAborted = default)
     {
         var options = new BridgeSocketOptions { KeepAliveInterval = TimeSpan.Zero, CloseTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
@@ -32,7 +34,17 @@ internal sealed class SessionHarness : IAsyncDisposable
         _dialer = new TestDialer(browserBufferBytes);
         var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs);
         Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null, bridgeEvents), _browserPair.Server, requestAborted);
+        if (continuity is not null)
+        {
+            ResumeTokens = new ResumeTokens(Microsoft.Extensions.Options.Options.Create(continuity));
+            Session.EnableResume(ResumeTokens);
+        }
     }
+
+    /// <summary>The resume tokens, when the harness was given continuity options.</summary>
+    public ResumeTokens? ResumeTokens { get; }
+
+    public MetricsHarness Metrics => _metrics;
 
     public FakeTimeProvider Time { get; } = new();
 
@@ -68,6 +80,14 @@ internal sealed class SessionHarness : IAsyncDisposable
         Start();
         await _dialer.Dialled.WaitAsync(Token);
         return await ReceiveTextAsync(Upstream);
+    }
+
+    /// <summary>A new browser socket resumes the session (as a resumed request would); the task ends with its leg.</summary>
+    public (WebSocketPair Pair, Task<BridgeSession.ResumeResult> Run) Resume(int browserBufferBytes = 64 * 1024)
+    {
+        var pair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
+        _resumedPairs.Add(pair);
+        return (pair, Session.ResumeAsync(() => Task.FromResult(pair.Server), "127.0.0.1", Token));
     }
 
     public Task<WebSocket> DialledAsync() => _dialer.Dialled.WaitAsync(Token);
@@ -165,6 +185,11 @@ internal sealed class SessionHarness : IAsyncDisposable
 
         await Session.DisposeAsync();
         _browserPair.Dispose();
+        foreach (var pair in _resumedPairs)
+        {
+            pair.Dispose();
+        }
+
         _dialer.Current?.Dispose();
         _metrics.Dispose();
         _timeout.Dispose();
