@@ -365,6 +365,38 @@ internal sealed partial class BridgeSession
         }
     }
 
+    /// <summary>
+    /// What the keeper had not read yet was kept all the same: it joins the replay, so that <c>replayed_events</c> counts
+    /// every event that waited for the browser. Frames that do not fit stay queued and follow as the live stream.
+    /// </summary>
+    private void TakeQueuedIntoKept()
+    {
+        var kept = _kept;
+        if (kept is null)
+        {
+            return;
+        }
+
+        // Nobody else reads the queue now, so the frame read is the frame peeked.
+        var reader = ToBrowser.Reader;
+        while (ToBrowser.UrgentClose is null && reader.TryPeek(out var frame))
+        {
+            if (frame.Kind == FrameKind.Wake || Observer.IsInterruptedAudio(frame))
+            {
+                reader.TryRead(out var skipped);
+                skipped.Release();
+                continue;
+            }
+
+            if (!kept.TryAdd(frame))
+            {
+                return;
+            }
+
+            reader.TryRead(out _);
+        }
+    }
+
     private void OnResumeWindowElapsed(int generation)
     {
         lock (_attachLock)
@@ -424,6 +456,7 @@ internal sealed partial class BridgeSession
             _stopKeeping = true;
             ToBrowser.Wake();
             await _keeping.ConfigureAwait(false);
+            TakeQueuedIntoKept();
         }
 
         // Nobody reads the browser queue now; frames arriving meanwhile wait in it, after the kept ones.
