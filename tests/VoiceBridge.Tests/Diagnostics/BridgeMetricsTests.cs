@@ -36,6 +36,8 @@ public sealed class BridgeMetricsTests
                 ["voicebridge_queue_full_waits_total"] = "counter",
                 ["voicebridge_errors_total"] = "counter",
                 ["voicebridge_tokens_total"] = "counter",
+                ["voicebridge_sessions_detached"] = "gauge",
+                ["voicebridge_resumes_total"] = "counter",
             },
             families);
     }
@@ -382,5 +384,7 @@ public sealed class BridgeMetricsTests
         metrics.QueueFullWait(FrameDirection.Outbound);
         metrics.Error("invalid_event");
         metrics.Tokens(new TokenUsage(1, 1, 1, 0, 0, 0, 0, 1));
+        metrics.SessionDetached();
+        metrics.Resume("resumed");
     }
 }
