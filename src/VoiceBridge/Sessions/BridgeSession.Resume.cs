@@ -165,7 +165,15 @@ internal sealed partial class BridgeSession
             {
                 if (live is null)
                 {
-                    RestartDetached();
+                    // The keeper never stopped: only the window starts again.
+                    lock (_attachLock)
+                    {
+                        if (!_browserSealed && !HasEnded)
+                        {
+                            _phase = PhaseDetached;
+                            StartResumeWindowLocked();
+                        }
+                    }
                 }
 
                 throw;
@@ -271,7 +279,20 @@ internal sealed partial class BridgeSession
         _countedDetached = true;
         _stopKeeping = false;
         _kept ??= new ResumeBuffer(_resumeTokens!.Options.ResumeBufferBytes);
+        StartResumeWindowLocked();
+
+        // Created cold and started outside the lock: its first steps may abort a socket, whose callbacks come back here.
+        var keeping = new Task<Task>(() => KeepWhileDetachedAsync(vanished));
+        _keeping = keeping.Unwrap();
+        _resumeWork.Add(_keeping);
+        return keeping;
+    }
+
+    /// <summary>The resume window starts (again): when it elapses in this same detachment, the session ends.</summary>
+    private void StartResumeWindowLocked()
+    {
         var generation = ++_detachGeneration;
+        _resumeExpiry?.Dispose();
         _resumeExpiry = TimeProvider.CreateTimer(
             static state =>
             {
@@ -281,12 +302,6 @@ internal sealed partial class BridgeSession
             (this, generation),
             _resumeTokens!.Options.ResumeWindow,
             Timeout.InfiniteTimeSpan);
-
-        // Created cold and started outside the lock: its first steps may abort a socket, whose callbacks come back here.
-        var keeping = new Task<Task>(() => KeepWhileDetachedAsync(vanished));
-        _keeping = keeping.Unwrap();
-        _resumeWork.Add(_keeping);
-        return keeping;
     }
 
     /// <summary>A new socket failed before it was attached: detached again, with a fresh window, keeping what was kept.</summary>

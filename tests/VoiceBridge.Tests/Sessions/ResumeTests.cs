@@ -92,6 +92,29 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task UpgradeFailsDuringAResume_StillDetached_KeptEventsWaitForTheNextOne()
+    {
+        await using var h = new SessionHarness(bridgeEvents: true, continuity: Continuity());
+        await h.StartConnectedAsync();
+        await h.ReceiveTextAsync(h.Browser);
+        h.BrowserPair.Vanish(h.BrowserPair.Client);
+        await h.WaitUntilAsync(() => h.Session.StateName == "detached");
+        await h.SendTextAsync(h.Upstream, """{"type":"response.created","event_id":"k1"}""");
+        await h.WaitUntilAsync(() => h.Session.KeptBytes > 0);
+        var keptBefore = h.Session.KeptBytes;
+
+        await Assert.ThrowsAsync<WebSocketException>(() => h.Session.ResumeAsync(() => throw new WebSocketException("handshake failed"), "127.0.0.1", h.Token));
+        Assert.Equal("detached", h.Session.StateName);
+        await h.SendTextAsync(h.Upstream, """{"type":"response.done","event_id":"k2"}""");
+        await h.WaitUntilAsync(() => h.Session.KeptBytes > keptBefore);
+
+        var (pair, _) = h.Resume();
+        Assert.Equal(2, Parse(await h.ReceiveTextAsync(pair.Client)).GetProperty("replayed_events").GetInt32());
+        Assert.Contains("\"k1\"", await h.ReceiveTextAsync(pair.Client));
+        Assert.Contains("\"k2\"", await h.ReceiveTextAsync(pair.Client));
+    }
+
+    [Fact]
     public async Task ResumeWhileTheOldSocketLooksAlive_ReplacesIt_OldClosedWith1000()
     {
         await using var h = new SessionHarness(bridgeEvents: true, continuity: Continuity());
