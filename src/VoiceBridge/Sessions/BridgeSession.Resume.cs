@@ -59,6 +59,9 @@ internal sealed partial class BridgeSession
     /// <summary>Payload bytes kept for the detached browser right now (tests and diagnostics; a racy read).</summary>
     internal long KeptBytes => Volatile.Read(ref _kept)?.Bytes ?? 0;
 
+    /// <summary>Realtime events kept for the detached browser right now (tests and diagnostics; a racy read).</summary>
+    internal int KeptEvents => Volatile.Read(ref _kept)?.RealtimeEvents ?? 0;
+
     /// <summary>This session hands out resume tokens (it asked for bridge events and resume is on).</summary>
     internal bool IsResumable => _resumeTokens is not null;
 

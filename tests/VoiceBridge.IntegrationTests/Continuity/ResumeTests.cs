@@ -52,6 +52,7 @@ public sealed class ResumeTests
         var surelyKept = next;
         await scene.SendAudioAsync(next, 3, ct);
         next += 3;
+        await scene.WaitUntilKeptAsync(sent: next - 1, atLeast: 3, ct);
 
         var secondToken = await ResumeAndCheckAsync(scene, firstToken, received, surelyKept, next, viaSubprotocol: true, ct);
         next++;
@@ -62,6 +63,7 @@ public sealed class ResumeTests
         surelyKept = next;
         await scene.SendAudioAsync(next, 2, ct);
         next += 2;
+        await scene.WaitUntilKeptAsync(sent: next - 1, atLeast: 2, ct);
         var thirdToken = await ResumeAndCheckAsync(scene, secondToken, received, surelyKept, next, viaSubprotocol: false, ct);
         Assert.NotEqual(secondToken, thirdToken);
 
@@ -213,6 +215,21 @@ public sealed class ResumeTests
             var connection = await upstream.NextConnectionAsync(ct);
             await connection.Socket.WaitForFramesAsync(1, ct);
             return new Scene(upstream, bridge, proxy, browser, connection);
+        }
+
+        /// <summary>
+        /// Waits until the bridge has read all <paramref name="sent"/> events from the service and keeps at least
+        /// <paramref name="atLeast"/> (those sent after the detach): events still on their way from the service when the
+        /// browser resumes are live, not kept, and <c>replayed_events</c> rightly leaves them out.
+        /// </summary>
+        public async Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct)
+        {
+            var session = Bridge.Registry.Sessions.Single();
+            while (session.Statistics.UpstreamFramesIn < sent || session.KeptEvents < atLeast || session.ToBrowser.Count > 0)
+            {
+                // The bridge logs nothing per event: poll (bounded by the test's timeout).
+                await Task.Delay(5, ct);
+            }
         }
 
         /// <summary>The service sends audio deltas <c>e{first}</c>… of one response.</summary>
