@@ -287,8 +287,21 @@ internal sealed partial class BridgeSession
         // Created cold and started outside the lock: its first steps may abort a socket, whose callbacks come back here.
         var keeping = new Task<Task>(() => KeepWhileDetachedAsync(vanished));
         _keeping = keeping.Unwrap();
-        _resumeWork.Add(_keeping);
+        AddResumeWorkLocked(_keeping);
         return keeping;
+    }
+
+    /// <summary>Work the session's close awaits; what has finished is dropped, so blips and replacements do not pile up.</summary>
+    private void AddResumeWorkLocked(Task work)
+    {
+        _resumeWork.RemoveAll(static task => task.IsCompleted);
+        _resumeWork.Add(work);
+    }
+
+    private async Task CloseReplacedAsync(SessionLeg replaced)
+    {
+        await CloseRetiredAsync(replaced, "resumed on another connection").ConfigureAwait(false);
+        replaced.Dispose();
     }
 
     /// <summary>The resume window starts (again): when it elapses in this same detachment, the session ends.</summary>
@@ -341,10 +354,6 @@ internal sealed partial class BridgeSession
             // Abort first: a send blocked on a dead connection would otherwise hold the queue until the keep-alive gives up.
             vanished.Abort();
             await vanished.Sending.ConfigureAwait(false);
-            lock (_retiredLegs)
-            {
-                _retiredLegs.Add(vanished);
-            }
         }
 
         var kept = _kept!;
@@ -379,7 +388,9 @@ internal sealed partial class BridgeSession
 
         if (vanished is not null)
         {
+            // Not kept in the retired list until the session ends: a call that blips again and again must not pile them up.
             await vanished.Completion.ConfigureAwait(false);
+            vanished.Dispose();
         }
     }
 
@@ -457,16 +468,12 @@ internal sealed partial class BridgeSession
             // one continues with the next queued frame.
             live.Retire();
             await live.Sending.ConfigureAwait(false);
-            lock (_retiredLegs)
-            {
-                _retiredLegs.Add(live);
-            }
 
             // Its close handshake must not hold up the new socket: it runs beside, and the session's close awaits it.
-            var closing = CloseRetiredAsync(live, "resumed on another connection");
+            var closing = CloseReplacedAsync(live);
             lock (_attachLock)
             {
-                _resumeWork.Add(closing);
+                AddResumeWorkLocked(closing);
             }
         }
         else

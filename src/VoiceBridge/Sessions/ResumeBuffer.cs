@@ -1,14 +1,25 @@
+using System.Buffers;
 using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
 
 /// <summary>
 /// What a detached browser has not received yet, in order and already in its wire form (audio split for
-/// <c>?audio=binary</c>), bounded by payload bytes rather than frames: a detached session's memory is known up front.
+/// <c>?audio=binary</c>), bounded by the memory it holds rather than by frames: each event is charged its buffer
+/// plus <see cref="FrameOverhead"/>, so a detached session's memory is known up front whatever the events' sizes.
 /// Owned by one party at a time (the keeper while detached, the resume while replaying, the release at the end).
 /// </summary>
 internal sealed class ResumeBuffer
 {
+    /// <summary>The queue slot and bookkeeping of one kept event.</summary>
+    public const int FrameOverhead = 64;
+
+    /// <summary>
+    /// A message is read into a buffer sized for the largest (8 KB for the service's); kept for long, a small event
+    /// in a large buffer would hold far more than it says, so it moves into a buffer of its own size first.
+    /// </summary>
+    private const int CompactAbove = 1024;
+
     private static ReadOnlySpan<byte> BridgeEventPrefix => """{"type":"bridge."""u8;
 
     private readonly Queue<OutboundFrame> _frames = new();
@@ -19,7 +30,7 @@ internal sealed class ResumeBuffer
         _limit = limitBytes;
     }
 
-    /// <summary>Payload bytes kept.</summary>
+    /// <summary>Memory held: the kept events' buffers plus <see cref="FrameOverhead"/> each.</summary>
     public long Bytes { get; private set; }
 
     public int Count => _frames.Count;
@@ -30,13 +41,27 @@ internal sealed class ResumeBuffer
     /// <summary>Keeps the frame, or returns false (keeping nothing) when it would pass the limit.</summary>
     public bool TryAdd(OutboundFrame frame)
     {
-        if (Bytes + frame.Length > _limit)
+        var compact = frame.Pooled && frame.Buffer is { } rented && rented.Length > CompactAbove && rented.Length > 2 * frame.Length;
+
+        // Decided before anything changes: a refused frame stays exactly as it was (the caller still owns it). The shared
+        // pool hands out powers of two.
+        var held = compact ? (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, frame.Length)) : frame.Buffer?.Length ?? frame.Length;
+        if (Bytes + held + FrameOverhead > _limit)
         {
             return false;
         }
 
+        if (compact && frame.Buffer is { } buffer)
+        {
+            var own = ArrayPool<byte>.Shared.Rent(frame.Length);
+            buffer.AsSpan(0, frame.Length).CopyTo(own);
+            var compacted = OutboundFrame.Rented(frame.Kind, own, frame.Length, frame.Split).WithFlags(frame.Flags, frame.Epoch);
+            frame.Release();
+            frame = compacted;
+        }
+
         _frames.Enqueue(frame);
-        Bytes += frame.Length;
+        Bytes += Cost(frame);
         if (!IsBridgeEvent(frame))
         {
             RealtimeEvents++;
@@ -51,7 +76,7 @@ internal sealed class ResumeBuffer
     public void DropFirst()
     {
         var frame = _frames.Dequeue();
-        Bytes -= frame.Length;
+        Bytes -= Cost(frame);
         if (!IsBridgeEvent(frame))
         {
             RealtimeEvents--;
@@ -71,6 +96,8 @@ internal sealed class ResumeBuffer
         Bytes = 0;
         RealtimeEvents = 0;
     }
+
+    private static long Cost(in OutboundFrame frame) => (frame.Buffer?.Length ?? frame.Length) + FrameOverhead;
 
     /// <summary>The bridge writes its own events with <c>type</c> first (see <see cref="BridgeEvents.Rent"/>).</summary>
     private static bool IsBridgeEvent(in OutboundFrame frame) => frame.Kind == FrameKind.Text && frame.Payload.Span.StartsWith(BridgeEventPrefix);
