@@ -43,16 +43,6 @@ internal sealed partial class BridgeSession
     private bool _countedDetached;
     private volatile bool _stopKeeping;
 
-    /// <summary>What became of a resume once its token was claimed.</summary>
-    internal enum ResumeResult
-    {
-        /// <summary>The session ended before the new socket could be accepted: nothing was upgraded.</summary>
-        SessionGone,
-
-        /// <summary>The new socket was attached and has since ended (detached again, replaced, or closed with the session).</summary>
-        Attached,
-    }
-
     /// <summary>The browser vanished and the session waits for it (the admin API's <c>state: "detached"</c>).</summary>
     public bool IsDetached => Volatile.Read(ref _phase) != PhaseAttached;
 

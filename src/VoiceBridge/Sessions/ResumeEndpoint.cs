@@ -84,7 +84,7 @@ internal static class ResumeEndpoint
             return NotFound(services, logger, clientAddress);
         }
 
-        BridgeSession.ResumeResult result;
+        ResumeResult result;
         using (logger.BeginScope(new SessionLogScope(session.Id)))
         {
             try
@@ -101,7 +101,7 @@ internal static class ResumeEndpoint
             }
         }
 
-        if (result == BridgeSession.ResumeResult.SessionGone)
+        if (result == ResumeResult.SessionGone)
         {
             return NotFound(services, logger, clientAddress);
         }

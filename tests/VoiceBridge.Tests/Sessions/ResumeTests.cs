@@ -63,7 +63,7 @@ public class ResumeTests
         await pair.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", h.Token);
         var outcome = await h.FinishAsync();
         Assert.Equal(SessionOutcome.BrowserClosed, outcome.Reason);
-        Assert.Equal(BridgeSession.ResumeResult.Attached, await run.WaitAsync(h.Token));
+        Assert.Equal(ResumeResult.Attached, await run.WaitAsync(h.Token));
         Assert.Null(h.ResumeTokens.Find(next));
     }
 
@@ -222,7 +222,7 @@ public class ResumeTests
 
         Assert.Equal(SessionOutcome.BrowserClosed, outcome.Reason);
         Assert.Null(h.ResumeTokens!.Find(token));
-        Assert.Equal(BridgeSession.ResumeResult.SessionGone, await h.Session.ResumeAsync(() => throw new InvalidOperationException("no upgrade"), "127.0.0.1", h.Token));
+        Assert.Equal(ResumeResult.SessionGone, await h.Session.ResumeAsync(() => throw new InvalidOperationException("no upgrade"), "127.0.0.1", h.Token));
     }
 
     [Fact]

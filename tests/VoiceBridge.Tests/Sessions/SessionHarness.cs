@@ -83,7 +83,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     }
 
     /// <summary>A new browser socket resumes the session (as a resumed request would); the task ends with its leg.</summary>
-    public (WebSocketPair Pair, Task<BridgeSession.ResumeResult> Run) Resume(int browserBufferBytes = 64 * 1024)
+    public (WebSocketPair Pair, Task<ResumeResult> Run) Resume(int browserBufferBytes = 64 * 1024)
     {
         var pair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
         _resumedPairs.Add(pair);
