@@ -8,7 +8,7 @@ internal sealed class ContinuityOptions
     /// <summary>How long a session whose browser vanished waits for it to come back; zero turns resume off.</summary>
     public TimeSpan ResumeWindow { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Server events kept for a detached browser; past it the session ends (<c>resume_overflow</c>).</summary>
+    /// <summary>Server events kept for a detached browser, in bytes; past it the session ends.</summary>
     public int ResumeBufferBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Replace a dropped or expired upstream connection instead of ending the call.</summary>

@@ -4,14 +4,7 @@ namespace VoiceBridge.Configuration;
 
 internal sealed class ContinuityOptionsValidator : IValidateOptions<ContinuityOptions>
 {
-    /// <summary>A detached session is a paid upstream call nobody listens to: an hour is already generous.</summary>
-    public static readonly TimeSpan MaxResumeWindow = TimeSpan.FromHours(1);
-
-    public const int MinResumeBufferBytes = 64 * 1024;
-
-    /// <summary>Kept per detached session, so the ceiling bounds what a few vanished browsers can pin.</summary>
-    public const int MaxResumeBufferBytes = 1024 * 1024 * 1024;
-
+    /// <summary>Replay beyond this is a configuration mistake: the record keeps at most this many entries for it.</summary>
     public const int MaxReplayItems = 1000;
 
     public ValidateOptionsResult Validate(string? name, ContinuityOptions options)
@@ -19,14 +12,14 @@ internal sealed class ContinuityOptionsValidator : IValidateOptions<ContinuityOp
         const string Prefix = ContinuityOptions.SectionName;
         var failures = new List<string>();
 
-        if (options.ResumeWindow < TimeSpan.Zero || options.ResumeWindow > MaxResumeWindow)
+        if (options.ResumeWindow < TimeSpan.Zero)
         {
-            failures.Add($"{Prefix}:ResumeWindow must be between 00:00:00 (no resume) and {MaxResumeWindow} (got {options.ResumeWindow}).");
+            failures.Add($"{Prefix}:ResumeWindow must not be negative (got {options.ResumeWindow}; 00:00:00 turns resume off).");
         }
 
-        if (options.ResumeBufferBytes is < MinResumeBufferBytes or > MaxResumeBufferBytes)
+        if (options.ResumeBufferBytes < 1)
         {
-            failures.Add($"{Prefix}:ResumeBufferBytes must be between {MinResumeBufferBytes} and {MaxResumeBufferBytes} (got {options.ResumeBufferBytes}).");
+            failures.Add($"{Prefix}:ResumeBufferBytes must be positive (got {options.ResumeBufferBytes}).");
         }
 
         if (options.RolloverAfter <= TimeSpan.Zero)

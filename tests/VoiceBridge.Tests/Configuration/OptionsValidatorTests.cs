@@ -125,23 +125,4 @@ public sealed class OptionsValidatorTests
         Assert.Contains(result.Failures!, f => f.StartsWith("VoiceBridge:Session:TokenMayUpdate", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("VoiceBridge:Session:AllowedClientEvents", StringComparison.Ordinal));
     }
-
-    [Fact]
-    public void ContinuityDefaults_AreValid()
-    {
-        Assert.True(new ContinuityOptionsValidator().Validate(null, new ContinuityOptions()).Succeeded);
-        Assert.True(new ContinuityOptionsValidator().Validate(null, new ContinuityOptions { ResumeWindow = TimeSpan.Zero }).Succeeded);
-    }
-
-    [Theory]
-    [InlineData("-00:00:01", 4194304, "VoiceBridge:Continuity:ResumeWindow")]
-    [InlineData("02:00:00", 4194304, "VoiceBridge:Continuity:ResumeWindow")]
-    [InlineData("00:00:15", 1000, "VoiceBridge:Continuity:ResumeBufferBytes")]
-    public void Continuity_OutOfRange_FailsNamingTheKey(string window, int bufferBytes, string key)
-    {
-        var result = new ContinuityOptionsValidator().Validate(null, new ContinuityOptions { ResumeWindow = TimeSpan.Parse(window, System.Globalization.CultureInfo.InvariantCulture), ResumeBufferBytes = bufferBytes });
-
-        Assert.Single(result.Failures!);
-        Assert.StartsWith(key, result.Failures!.Single(), StringComparison.Ordinal);
-    }
 }
