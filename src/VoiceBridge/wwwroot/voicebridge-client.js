@@ -125,7 +125,10 @@ export class VoiceBridgeClient extends EventTarget {
   hangUp() {
     if (this._state === "reconnecting") {
       this._stopResuming();
-      this._socket?.close(1000, "hang up");
+      // A resume attempt in flight is abandoned: its close must not report an error for a call the user ended.
+      const attempt = this._socket;
+      this._socket = null;
+      attempt?.close(1000, "hang up");
       this._teardown();
       this._setState("closed");
       return;
