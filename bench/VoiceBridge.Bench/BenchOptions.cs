@@ -8,7 +8,7 @@ internal sealed class BenchOptions
     public const string Usage =
         """
         usage: dotnet run -c Release --project bench/VoiceBridge.Bench -- [options]
-          --scenario active|idle|connect|close|all   (default active)
+          --scenario active|idle|connect|close|all|detached   (default active; detached: only with --heap-census)
           --sessions N        browser sessions (default 100)
           --seconds S         measured seconds of the active scenario, after the warm-up (default 10)
           --warmup S          warm-up seconds excluded from the figures (default 10: the bridge JIT-compiles its hot path to tier 1 in the first seconds)
@@ -60,7 +60,7 @@ internal sealed class BenchOptions
             {
                 case "--scenario":
                     options.Scenario = Next();
-                    if (options.Scenario is not ("active" or "idle" or "connect" or "close" or "all"))
+                    if (options.Scenario is not ("active" or "idle" or "connect" or "close" or "all" or "detached"))
                     {
                         throw new ArgumentException($"unknown scenario '{options.Scenario}'");
                     }

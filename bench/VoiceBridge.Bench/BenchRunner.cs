@@ -79,6 +79,13 @@ internal static class BenchRunner
             await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
         }
 
+        if (options.HeapCensus && options.Scenario is "detached")
+        {
+            // Sessions that asked for bridge events (so they hold a resume token), whose browsers then vanish.
+            var resumable = new Uri(bridgeUrl + (options.Binary ? "&" : "?") + "bridge_events=1");
+            await CensusScenario.RunAsync(resumable, options, bridge, http, active: false, cancellationToken, detach: true).ConfigureAwait(false);
+        }
+
         if (options.HeapCensus && options.Scenario is "active" or "all")
         {
             await CensusScenario.RunAsync(bridgeUrl, options, bridge, http, active: true, cancellationToken).ConfigureAwait(false);

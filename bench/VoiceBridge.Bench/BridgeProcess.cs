@@ -96,6 +96,9 @@ internal sealed class BridgeProcess : IAsyncDisposable
         env["VoiceBridge__Limits__MaxSessionsPerClient"] = "100000";
         env["VoiceBridge__Limits__ConnectsPerMinutePerIp"] = "10000000";
         env["VoiceBridge__Limits__MaxAudioRate"] = "1000";
+
+        // Detached sessions must outlast a census (the bridge is suspended while counted); nothing else detaches.
+        env["VoiceBridge__Continuity__ResumeWindow"] = "00:10:00";
         env["Kestrel__Limits__MaxConcurrentConnections"] = "200000";
         env["Serilog__MinimumLevel__Default"] = "Warning";
 

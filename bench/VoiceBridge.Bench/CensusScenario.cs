@@ -2,7 +2,8 @@ namespace VoiceBridge.Bench;
 
 /// <summary>
 /// <c>--heap-census</c>: after the timed scenarios, the bridge's heap is counted with no session, with N and with
-/// 2N (idle, or active: every session sending a frame each 20 ms). N → 2N is the per-session cost with the fixed
+/// 2N (idle, or active: every session sending a frame each 20 ms, or detached: resumable sessions whose browser
+/// sockets were aborted, waiting for a resume with nothing kept). N → 2N is the per-session cost with the fixed
 /// cost taken out; 0 → N also carries what the first N sessions grow once (pools, thread-pool threads).
 /// </summary>
 internal static class CensusScenario
@@ -10,9 +11,9 @@ internal static class CensusScenario
     /// <summary>Time for a step's sessions to settle (active: to reach steady sending) before the census.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
-    public static async Task RunAsync(Uri bridgeUrl, BenchOptions options, BridgeProcess bridge, HttpClient http, bool active, CancellationToken cancellationToken)
+    public static async Task RunAsync(Uri bridgeUrl, BenchOptions options, BridgeProcess bridge, HttpClient http, bool active, CancellationToken cancellationToken, bool detach = false)
     {
-        var what = active ? "active" : "idle";
+        var what = detach ? "detached" : active ? "active" : "idle";
         var n = options.Sessions;
         BenchRunner.Say($"heap census ({what}): 0, {n} and {2 * n} sessions through the bridge; the bridge is suspended while counted");
         var none = await TakeAsync(0).ConfigureAwait(false);
@@ -46,6 +47,14 @@ internal static class CensusScenario
         // The census as found (its dead bytes are garbage a gen0 budget holds), then RSS again after a full GC.
         async Task<HeapCensus> TakeAsync(int count)
         {
+            if (detach)
+            {
+                // The census is only about detached sessions if the bridge saw every abort as a blip.
+                var text = await http.GetStringAsync(new Uri(bridge.Url, "/metrics"), cancellationToken).ConfigureAwait(false);
+                var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("voicebridge_sessions_detached ", StringComparison.Ordinal)) ?? "voicebridge_sessions_detached (absent)";
+                BenchRunner.Say($"{count} sessions opened and aborted: {line}");
+            }
+
             var allocated = (await MetricsScrape.ReadAsync(http, bridge.Url, cancellationToken).ConfigureAwait(false)).AllocatedBytes;
             var census = HeapCensus.Take(bridge.Pid, count);
             census.AllocatedBytes = allocated;
@@ -58,6 +67,15 @@ internal static class CensusScenario
         {
             var added = await ActiveScenario.ConnectAllAsync(bridgeUrl, options.Binary, count, cancellationToken).ConfigureAwait(false);
             sessions.AddRange(added);
+            if (detach)
+            {
+                // No close frame: the bridge detaches each session and keeps it for the resume window.
+                foreach (var session in added)
+                {
+                    session.Abort();
+                }
+            }
+
             if (active)
             {
                 foreach (var (session, i) in added.Select((s, i) => (s, i)))

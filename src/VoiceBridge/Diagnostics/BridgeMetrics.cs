@@ -61,6 +61,8 @@ internal sealed class BridgeMetrics
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _upstreamReconnects;
     private readonly int _forwardSampleEvery;
+    private readonly Counter<long> _resumes;
+    private int _detached;
 
     public BridgeMetrics(IMeterFactory meterFactory, SessionRegistry registry, IOptions<TelemetryOptions> options)
     {
@@ -81,6 +83,8 @@ internal sealed class BridgeMetrics
         _errors = Meter.CreateCounter<long>("voicebridge.errors", "{error}", "Error events the bridge itself sent to a browser, by code.");
         _upstreamReconnects = Meter.CreateCounter<long>("voicebridge.upstream.reconnects", "{reconnect}", "Upstream connections replaced mid-call, by reason (upstream_expired, upstream_dropped, rollover) and outcome (ok, failed).");
         _tokens = Meter.CreateCounter<long>("voicebridge.tokens", "{token}", "Tokens from the usage of every response.done; input_cached is a subset of the input kinds.");
+        Meter.CreateObservableGauge("voicebridge.sessions.detached", () => Volatile.Read(ref _detached), "{session}", "Sessions whose browser vanished and that wait for it to resume (also counted as active).");
+        _resumes = Meter.CreateCounter<long>("voicebridge.resumes", "{resume}", "Resume attempts and detached sessions, by outcome: resumed, not_found, forbidden, expired, overflow, ended.");
     }
 
     /// <summary>The meter the collector (and only this process's collector) subscribes to.</summary>
@@ -88,6 +92,18 @@ internal sealed class BridgeMetrics
 
     /// <summary>At session end, once: <paramref name="outcome"/> is the session's reason code (<c>browser_closed</c>, an error code…).</summary>
     public void SessionClosed(string outcome) => _sessions.Add(1, new KeyValuePair<string, object?>(OutcomeKey, outcome));
+
+    /// <summary>A session's browser vanished and the session waits for it (<see cref="SessionReattachedOrEnded"/> undoes it).</summary>
+    public void SessionDetached() => Interlocked.Increment(ref _detached);
+
+    /// <summary>A detached session was resumed or ended: once per <see cref="SessionDetached"/>.</summary>
+    public void SessionReattachedOrEnded() => Interlocked.Decrement(ref _detached);
+
+    /// <summary>
+    /// Once per resume attempt refused (<c>not_found</c>, <c>forbidden</c>) and once per detachment by how it ended
+    /// (<c>resumed</c>, <c>expired</c>, <c>overflow</c>, <c>ended</c>: the session ended otherwise while detached).
+    /// </summary>
+    public void Resume(string outcome) => _resumes.Add(1, new KeyValuePair<string, object?>(OutcomeKey, outcome));
 
     /// <summary>
     /// After a message is handed on (queued for the other socket). <see cref="FrameKind.TextThenBinary"/> counts as

@@ -91,6 +91,7 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<SessionFactory>();
+        services.AddVoiceBridgeContinuity();
         services.AddUpstreamConnector();
         // Simulator:* tunes the built-in simulator, e.g. MaxSessionDuration to try the upstream reconnect at its cap.
         services.AddSingleton(sp => BindNow<SimulatorOptions>(sp.GetRequiredService<IConfiguration>(), "VoiceBridge:Simulator"));

@@ -68,7 +68,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         _browserLeg = new BrowserLeg(this, browser);
 
         // Last: a request already aborted runs the callback right here, and it needs everything above.
-        _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).End(new(EndTrigger.BrowserVanished)), this);
+        // A resumable session detaches instead of ending (OnBrowserVanished), and only for the leg this request owns.
+        _requestAborted = requestAborted.Register(static state => { var (session, leg) = ((BridgeSession, BrowserLeg))state!; session.OnBrowserVanished(leg); }, (this, _browserLeg));
     }
 
     public string Id { get; }
@@ -97,6 +98,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     public string StateName => State switch
     {
         SessionState.Connecting => "connecting",
+        SessionState.Open when IsDetached => "detached",
         SessionState.Open => "open",
         _ => "closing",
     };
@@ -130,6 +132,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         try
         {
             _browserLeg.Start(BridgeEventsEnabled ? [SessionCreatedEvent()] : []);
+            ArmResume();
             _connecting = ConnectUpstreamAsync();
             StartRollover();
 
@@ -154,9 +157,11 @@ internal sealed partial class BridgeSession : IAsyncDisposable
                 _ => Options.CloseTimeout,
             };
             var upstreamGrace = plan.DeliverQueuedFirst ? Options.SlowClientTimeout + Options.CloseTimeout : Options.CloseTimeout;
+            var browserLeg = await SealBrowserAsync().ConfigureAwait(false);
             await Task.WhenAll(
-                CloseWithinAsync(_browserLeg, browserGrace),
-                CloseUpstreamWithinAsync(upstreamGrace)).ConfigureAwait(false);
+                CloseWithinAsync(browserLeg, browserGrace),
+                CloseUpstreamWithinAsync(upstreamGrace),
+                ResumeWorkAsync()).ConfigureAwait(false);
             return Outcome!;
         }
         finally
@@ -204,6 +209,13 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     {
         if (result.End != LegEnd.Stopped && !leg.IsRetired && !TryReplaceUpstream(leg, result))
         {
+            if (leg.Side == SessionSide.Browser && result.End == LegEnd.PeerVanished)
+            {
+                // No close frame: the browser may come back (resume); OnBrowserVanished ends the session if it cannot.
+                OnBrowserVanished(leg);
+                return;
+            }
+
             End(SessionEndCause.From(leg.Side, result));
         }
     }
@@ -285,6 +297,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         var buffer = BridgeEvents.Rent(BridgeEvents.SessionCreated, Interlocked.Increment(ref _bridgeEventSequence), this, static (writer, session) =>
         {
             writer.WriteString("session_id"u8, session.Id);
+            session.WriteResumeFields(writer);
         }, out var length);
         var frame = buffer.AsSpan(0, length).ToArray();
         ArrayPool<byte>.Shared.Return(buffer);
@@ -399,6 +412,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
 
         _requestAborted.Dispose();
         ToBrowser.DrainAndRelease();
+        ReleaseResume();
         ToUpstream.DrainAndRelease();
         _browserLeg.Dispose();
         Volatile.Read(ref _upstreamLeg)?.Dispose();

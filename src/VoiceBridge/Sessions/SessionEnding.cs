@@ -24,6 +24,12 @@ internal enum EndTrigger : byte
 
     /// <summary>A fault inside the bridge (a bug), never blamed on the upstream.</summary>
     InternalError,
+
+    /// <summary>A detached session's browser did not resume within <c>Continuity:ResumeWindow</c>.</summary>
+    ResumeExpired,
+
+    /// <summary>A detached session kept more than <c>Continuity:ResumeBufferBytes</c> for its browser.</summary>
+    ResumeOverflow,
 }
 
 /// <summary>The first cause of a session's end, with the peer's close or the error code it carries.</summary>
@@ -115,6 +121,7 @@ internal static class SessionEnding
 {
     public const string ClientClosed = "client closed";
     public const string ClientDisconnected = "client disconnected";
+    public const string ClientDidNotResume = "client did not resume";
 
     public static SessionEndPlan Decide(SessionEndCause cause)
     {
@@ -176,6 +183,15 @@ internal static class SessionEnding
 
             case EndTrigger.ServerShuttingDown:
                 return WithError(SessionSide.Bridge, BridgeErrors.ServerShuttingDown, null);
+
+            case EndTrigger.ResumeExpired:
+                // No browser socket is left to tell; the upstream is released at once.
+                return new(SessionSide.Browser, SessionOutcome.ResumeExpired, null, null,
+                    LegClose.Abort, LegClose.Normal(ClientDidNotResume), CloseGrace.Close, null);
+
+            case EndTrigger.ResumeOverflow:
+                return new(SessionSide.Browser, SessionOutcome.ResumeOverflow, null, null,
+                    LegClose.Abort, LegClose.Normal(ClientDidNotResume), CloseGrace.Close, null);
 
             default:
                 return WithError(SessionSide.Bridge, BridgeErrors.InternalError, null);

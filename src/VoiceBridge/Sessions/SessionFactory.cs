@@ -6,14 +6,20 @@ namespace VoiceBridge.Sessions;
 internal sealed class SessionFactory
 {
     private readonly SessionServices _services;
+    private readonly ResumeTokens _resumeTokens;
 
-    public SessionFactory(SessionServices services)
+    public SessionFactory(SessionServices services, ResumeTokens resumeTokens)
     {
         _services = services;
+        _resumeTokens = resumeTokens;
     }
 
-    public BridgeSession Create(WebSocket browser, SessionStart start, CancellationToken requestAborted) =>
-        new(_services, start, browser, requestAborted);
+    public BridgeSession Create(WebSocket browser, SessionStart start, CancellationToken requestAborted)
+    {
+        var session = new BridgeSession(_services, start, browser, requestAborted);
+        session.EnableResume(_resumeTokens);
+        return session;
+    }
 
     /// <summary>An opaque id for logs and the admin API; not a secret.</summary>
     public static string NewId()

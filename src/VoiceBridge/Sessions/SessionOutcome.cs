@@ -16,4 +16,10 @@ internal sealed record SessionOutcome(SessionSide EndedBy, string Reason, WebSoc
     public const string BrowserProtocolError = "browser_protocol_error";
     public const string UpstreamClosed = "upstream_closed";
     public const string InternalError = "internal_error";
+
+    /// <summary>A detached session's browser did not come back within the resume window.</summary>
+    public const string ResumeExpired = "resume_expired";
+
+    /// <summary>A detached session's kept events outgrew the resume buffer.</summary>
+    public const string ResumeOverflow = "resume_overflow";
 }

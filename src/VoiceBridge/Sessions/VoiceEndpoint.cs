@@ -68,6 +68,12 @@ internal static class VoiceEndpoint
             return JsonErrors.Error(StatusCodes.Status400BadRequest, "subprotocol_required", "Offer the 'realtime' subprotocol next to any other.");
         }
 
+        // A resume re-attaches a live session (its first connection's audio mode and bridge events apply).
+        if (ResumeEndpoint.FindToken(context.Request) is { } resumeToken)
+        {
+            return await ResumeEndpoint.HandleAsync(context, resumeToken, subProtocol, authorizer, services, logger).ConfigureAwait(false);
+        }
+
         var auth = await authorizer.AuthorizeAsync(context).ConfigureAwait(false);
         if (!auth.Succeeded)
         {

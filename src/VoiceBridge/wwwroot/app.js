@@ -13,9 +13,9 @@ window.voiceBridgeDemo = { client }; // for the browser tests and the console
 const lines = new Map(); // item id -> <li>
 
 client.addEventListener("state", ({ detail: { state } }) => {
-  ui.state.textContent = state;
+  ui.state.textContent = state === "reconnecting" ? "reconnecting…" : state;
   ui.state.dataset.state = state;
-  const busy = state === "connecting" || state === "connected" || state === "closing";
+  const busy = state === "connecting" || state === "connected" || state === "reconnecting" || state === "closing";
   ui.connect.disabled = busy;
   ui.hangup.disabled = !busy;
   ui.mute.disabled = state !== "connected";

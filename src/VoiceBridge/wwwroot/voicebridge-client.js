@@ -11,10 +11,18 @@
 // buffer. When the user speaks over the assistant (`input_audio_buffer.speech_started`) or an operator
 // interrupts (`output_audio_buffer.cleared`), playback stops at once and the assistant item is truncated to
 // the audio actually played, so the model's memory of what it said matches what the user heard.
+//
+// It asks for the bridge's own events (`?bridge_events=1`). When the connection drops without a close frame (a
+// network blip), it resumes the same call with the resume token from `bridge.session.created`: retries after
+// 0.25 s, doubling, while the bridge's resume window lasts. The state is "reconnecting" meanwhile; the microphone
+// and playback stay up, and what the bridge kept (the rest of the answer) plays on once resumed.
 
 const WIRE_RATE = 24000;
 
-/** Events: "state", "transcript", "error", "latency", "level", "interrupted", "event" (every server event). */
+/**
+ * Events: "state", "transcript", "error", "latency", "level", "interrupted", "resumed" ({ replayedEvents }),
+ * "event" (every server event).
+ */
 export class VoiceBridgeClient extends EventTarget {
   /**
    * @param {object} [options]
@@ -33,7 +41,7 @@ export class VoiceBridgeClient extends EventTarget {
     this._resetCall();
   }
 
-  /** "idle" | "connecting" | "connected" (session live) | "closing" | "closed". */
+  /** "idle" | "connecting" | "connected" (session live) | "reconnecting" (resuming after a blip) | "closing" | "closed". */
   get state() {
     return this._state;
   }
@@ -63,6 +71,7 @@ export class VoiceBridgeClient extends EventTarget {
       turns: this._turns.map((t) => ({ ...t })),
       interruptions: this._interruptions.map((i) => ({ ...i })),
       sessionId: this._sessionId,
+      resumes: this._resumes,
     };
   }
 
@@ -114,6 +123,16 @@ export class VoiceBridgeClient extends EventTarget {
 
   /** Ends the call (close 1000) and releases the microphone. */
   hangUp() {
+    if (this._state === "reconnecting") {
+      this._stopResuming();
+      // A resume attempt in flight is abandoned: its close must not report an error for a call the user ended.
+      const attempt = this._socket;
+      this._socket = null;
+      attempt?.close(1000, "hang up");
+      this._teardown();
+      this._setState("closed");
+      return;
+    }
     if (this._socket && this._socket.readyState <= WebSocket.OPEN) {
       this._setState("closing");
       this._socket.close(1000, "hang up");
@@ -137,6 +156,7 @@ export class VoiceBridgeClient extends EventTarget {
     const url = new URL(this.options.url ?? "/voice", location.href);
     url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
     url.searchParams.set("audio", "binary");
+    url.searchParams.set("bridge_events", "1");
     const protocols = ["realtime"];
     if (this.options.token) {
       protocols.push("openai-insecure-api-key." + this.options.token);
@@ -154,11 +174,17 @@ export class VoiceBridgeClient extends EventTarget {
         this._pending = [];
       };
       socket.onmessage = (e) => (typeof e.data === "string" ? this._onEvent(e.data) : this._onAudio(e.data));
-      socket.onclose = (e) => this._onClose(e);
+      // A socket replaced by a resume may still report its end: only the current one speaks for the call.
+      socket.onclose = (e) => this._socket === socket && this._onClose(e);
     });
   }
 
   _onClose(event) {
+    // 1006: the connection ended without a close frame (a blip, not a hang-up): resume while the window lasts.
+    if (event.code === 1006 && this._state === "connected" && this._resume?.token) {
+      this._startResuming();
+      return;
+    }
     const wasLive = this._state === "connected" || this._state === "closing";
     const expected = this._state === "closing" && event.code === 1000;
     if (!expected) {
@@ -183,6 +209,18 @@ export class VoiceBridgeClient extends EventTarget {
     this._emit("event", event);
 
     switch (event.type) {
+      case "bridge.session.created":
+        this._resume = { token: event.resume_token ?? null, windowMs: event.resume_window_ms ?? 0 };
+        break;
+
+      case "bridge.session.resumed":
+        this._resume = { ...this._resume, token: event.resume_token ?? null };
+        this._resumes++;
+        this._stopResuming();
+        this._setState("connected");
+        this._emit("resumed", { replayedEvents: event.replayed_events ?? 0 });
+        break;
+
       case "session.created":
         this._sessionId = event.session?.id ?? null;
         this._setState("connected");
@@ -273,6 +311,71 @@ export class VoiceBridgeClient extends EventTarget {
         });
         break;
     }
+  }
+
+  // --- resume -------------------------------------------------------------------------------------------------
+
+  _startResuming() {
+    this._setState("reconnecting");
+    const deadline = performance.now() + this._resume.windowMs;
+    let delay = 250;
+    const attempt = () => {
+      this._resumeTimer = null;
+      if (this._state !== "reconnecting") {
+        return;
+      }
+      if (performance.now() + 50 >= deadline) {
+        this._resumeFailed();
+        return;
+      }
+      this._openResume(() => {
+        // This attempt failed (refused, or the network is still down): try again, later each time, within the window.
+        if (this._state !== "reconnecting") {
+          return;
+        }
+        delay = Math.min(delay * 2, Math.max(0, deadline - performance.now()));
+        this._resumeTimer = setTimeout(attempt, delay);
+      });
+    };
+    this._resumeTimer = setTimeout(attempt, delay);
+  }
+
+  /** One resume attempt: the token as a subprotocol entry (never a query parameter, which proxies log). */
+  _openResume(onFailed) {
+    const url = new URL(this.options.url ?? "/voice", location.href);
+    url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+    const protocols = ["realtime", "voicebridge-resume." + this._resume.token];
+    if (this.options.token) {
+      protocols.push("openai-insecure-api-key." + this.options.token);
+    }
+    const socket = new WebSocket(url, protocols);
+    socket.binaryType = "arraybuffer";
+    this._socket = socket;
+    socket.onmessage = (e) => (typeof e.data === "string" ? this._onEvent(e.data) : this._onAudio(e.data));
+    socket.onclose = (e) => {
+      if (this._socket !== socket) {
+        return;
+      }
+      if (this._state === "reconnecting") {
+        onFailed();
+      } else {
+        this._onClose(e);
+      }
+    };
+  }
+
+  _stopResuming() {
+    if (this._resumeTimer) {
+      clearTimeout(this._resumeTimer);
+      this._resumeTimer = null;
+    }
+  }
+
+  _resumeFailed() {
+    this._stopResuming();
+    this._emit("error", { source: "close", code: 1006, reason: "", message: "The connection to the bridge was lost and could not be resumed." });
+    this._teardown();
+    this._setState("closed");
   }
 
   // --- audio --------------------------------------------------------------------------------------------------
@@ -408,6 +511,9 @@ export class VoiceBridgeClient extends EventTarget {
     this._turnEnd = null;
     this._awaitingFirstAudio = null;
     this._sessionId = null;
+    this._resume = null;
+    this._resumes = 0;
+    this._resumeTimer = null;
   }
 
   _teardown() {

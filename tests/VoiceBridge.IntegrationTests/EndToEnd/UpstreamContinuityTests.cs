@@ -118,7 +118,7 @@ public sealed class UpstreamContinuityTests
 
         Assert.Equal("upstream_expired", reconnected.GetProperty("reason").GetString());
         Assert.Equal(WebSocketState.Open, browser.Socket.State);
-        Assert.Contains(bridge.Logs.Lines, l => l.Contains("[90]", StringComparison.Ordinal) && l.Contains("upstream_expired", StringComparison.Ordinal));
+        Assert.Contains(bridge.Logs.Lines, l => l.Contains("[96]", StringComparison.Ordinal) && l.Contains("upstream_expired", StringComparison.Ordinal));
     }
 
     /// <summary>The browser hears of the new connection once it is started; its priming may still be on the wire.</summary>

@@ -37,6 +37,8 @@ public sealed class BridgeMetricsTests
                 ["voicebridge_errors_total"] = "counter",
                 ["voicebridge_tokens_total"] = "counter",
                 ["voicebridge_upstream_reconnects_total"] = "counter",
+                ["voicebridge_sessions_detached"] = "gauge",
+                ["voicebridge_resumes_total"] = "counter",
             },
             families);
     }
@@ -384,5 +386,7 @@ public sealed class BridgeMetricsTests
         metrics.Error("invalid_event");
         metrics.Tokens(new TokenUsage(1, 1, 1, 0, 0, 0, 0, 1));
         metrics.UpstreamReconnect("upstream_expired", "ok");
+        metrics.SessionDetached();
+        metrics.Resume("resumed");
     }
 }

@@ -23,7 +23,9 @@ internal sealed class SessionHarness : IAsyncDisposable
     private readonly TestDialer _dialer;
     private readonly CancellationTokenSource _timeout = TestTimeout.Source();
 
-    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, Action<ContinuityOptions>? continuity = null, RealtimeSessionOptions? session = null, CancellationToken requestAborted = default)
+    private readonly List<WebSocketPair> _resumedPairs = [];
+
+    public SessionHarness(Action<BridgeSocketOptions>? configure = null, int browserBufferBytes = 64 * 1024, bool bridgeEvents = false, Action<ContinuityOptions>? continuity = null, RealtimeSessionOptions? session = null, bool resume = false, CancellationToken requestAborted = default)
     {
         var continuityOptions = new ContinuityOptions();
         continuity?.Invoke(continuityOptions);
@@ -35,7 +37,17 @@ internal sealed class SessionHarness : IAsyncDisposable
         _dialer = new TestDialer(browserBufferBytes);
         var services = CreateServices(_dialer, options, new LimitsOptions(), _metrics, Time, Logs, session, continuityOptions);
         Session = new BridgeSession(services, new SessionStart("vb_test", "127.0.0.1", null, BinaryAudio: false, null, bridgeEvents), _browserPair.Server, requestAborted);
+        if (resume)
+        {
+            ResumeTokens = new ResumeTokens(Microsoft.Extensions.Options.Options.Create(continuityOptions));
+            Session.EnableResume(ResumeTokens);
+        }
     }
+
+    /// <summary>The resume tokens, when the harness was asked for <c>resume</c>.</summary>
+    public ResumeTokens? ResumeTokens { get; }
+
+    public MetricsHarness Metrics => _metrics;
 
     public FakeTimeProvider Time { get; } = new();
 
@@ -75,6 +87,14 @@ internal sealed class SessionHarness : IAsyncDisposable
         Start();
         await _dialer.Dialled.WaitAsync(Token);
         return await ReceiveTextAsync(Upstream);
+    }
+
+    /// <summary>A new browser socket resumes the session (as a resumed request would); the task ends with its leg.</summary>
+    public (WebSocketPair Pair, Task<ResumeResult> Run) Resume(int browserBufferBytes = 64 * 1024)
+    {
+        var pair = WebSocketPair.Create(new WebSocketPairOptions { PauseWriterThreshold = browserBufferBytes });
+        _resumedPairs.Add(pair);
+        return (pair, Session.ResumeAsync(() => Task.FromResult(pair.Server), "127.0.0.1", Token));
     }
 
     public Task<WebSocket> DialledAsync() => _dialer.Dialled.WaitAsync(Token);
@@ -175,6 +195,11 @@ internal sealed class SessionHarness : IAsyncDisposable
 
         await Session.DisposeAsync();
         _browserPair.Dispose();
+        foreach (var pair in _resumedPairs)
+        {
+            pair.Dispose();
+        }
+
         _dialer.Current?.Dispose();
         _dialer.DisposeAll();
         _metrics.Dispose();
