@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Tools;
 using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
@@ -64,6 +65,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         Gate = new BrowserEventGate(services, Statistics);
         Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider);
         _browserLeg = new BrowserLeg(this, browser);
+        Tools = services.Tools is { } tools ? new SessionTools(this, tools) : null;
+        Gate.Tools = Tools;
 
         // Last: a request already aborted runs the callback right here, and it needs everything above.
         _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).End(new(EndTrigger.BrowserVanished)), this);
@@ -114,6 +117,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
 
     internal UpstreamEventObserver Observer { get; }
 
+    /// <summary>Server tools: hides them from the browser and runs their calls (null when the host has none registered).</summary>
+    internal SessionTools? Tools { get; }
+
     internal BridgeSocketOptions Options { get; }
 
     internal BridgeMetrics Metrics => _services.Metrics;
@@ -143,6 +149,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
                 }
             }
 
+            // A tool call still running is pointless now: its webhook request is cancelled.
+            Tools?.Stop();
             var plan = Volatile.Read(ref _plan)!;
             var browserGrace = plan.BrowserGrace switch
             {
@@ -158,6 +166,11 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         }
         finally
         {
+            if (Tools is not null)
+            {
+                await Tools.DisposeAsync().ConfigureAwait(false);
+            }
+
             Release();
             _completion.TrySetResult();
         }

@@ -4,6 +4,7 @@ using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
+using VoiceBridge.Tools;
 
 namespace VoiceBridge.Sessions;
 
@@ -18,7 +19,8 @@ internal sealed class SessionServices
         IOptions<LimitsOptions> limits,
         BridgeMetrics metrics,
         TimeProvider timeProvider,
-        ILogger<BridgeSession> logger)
+        ILogger<BridgeSession> logger,
+        ToolServices? tools = null)
     {
         Metrics = metrics;
         var session = sessionOptions.Value;
@@ -26,7 +28,10 @@ internal sealed class SessionServices
         Connector = connector;
         SocketOptions = socketOptions.Value;
         Limits = limits.Value;
-        SessionUpdate = SessionUpdateBuilder.Build(session, shape);
+        Tools = tools;
+
+        // The server's tools ride in its own session.update (VoiceBridge:Tools).
+        SessionUpdate = tools is null ? SessionUpdateBuilder.Build(session, shape) : ToolSessionJson.AddServerTools(SessionUpdateBuilder.Build(session, shape), tools.Catalog);
         SessionPolicy = new SessionUpdatePolicy(session.EffectiveClientMayUpdate, shape);
 
         // A response.create may override, for one response, the same fields a session.update sets; it is held to the
@@ -67,6 +72,9 @@ internal sealed class SessionServices
     public byte[] SessionUpdate { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>Server tools and webhooks; null when the host registers none (unit tests).</summary>
+    public ToolServices? Tools { get; }
 
     public ILogger Logger { get; }
 }

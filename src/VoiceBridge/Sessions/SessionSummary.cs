@@ -21,7 +21,8 @@ internal sealed record SessionSummary(
     SessionFirstAudio FirstAudio,
     string? EndedBy,
     string? Reason,
-    int? CloseCode)
+    int? CloseCode,
+    IReadOnlyList<VoiceBridge.Tools.ToolCallRecord>? ToolCalls = null)
 {
     public static SessionSummary Of(BridgeSession session)
     {
@@ -46,7 +47,8 @@ internal sealed record SessionSummary(
             new SessionFirstAudio(turns, p50, max),
             outcome?.EndedBy.ToString(),
             outcome?.Reason,
-            outcome?.BrowserCloseStatus is { } status ? (int)status : null);
+            outcome?.BrowserCloseStatus is { } status ? (int)status : null,
+            session.Tools?.Records ?? []);
     }
 }
 

@@ -46,6 +46,14 @@ internal sealed class UpstreamLeg : SessionLeg
             }
 
             session.Statistics.UpstreamFramesIn++;
+
+            // Server tools (Tools/SessionTools): their events are dropped and session/response events rewritten without
+            // them; any other frame passes on its type alone, untouched.
+            if (message.Kind == InboundKind.Text && session.Tools is { } tools && !tools.PassUpstream(ref message))
+            {
+                continue;
+            }
+
             var sampleStart = session.Metrics.StartForwardSample();
             var observer = session.Observer;
             var flags = message.Kind == InboundKind.Text ? observer.Observe(message.Span) : FrameFlags.None;
