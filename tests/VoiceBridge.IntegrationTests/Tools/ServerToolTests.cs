@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using StandardWebhooks;
+using StandardWebhooks.Diagnostics;
+using VoiceBridge.IntegrationTests.Infrastructure;
+
+namespace VoiceBridge.IntegrationTests.Tools;
+
+/// <summary>
+/// Server tools end to end: the shipped simulator calls <c>lookup_order</c>, the bridge runs it through a real webhook
+/// on 127.0.0.1, and the model answers quoting the output, while the browser sees none of the tool.
+/// </summary>
+public sealed class ServerToolTests
+{
+    private const string ToolRequest = """/tool lookup_order {"order_id":"A-42"}""";
+
+    [Fact]
+    public async Task ServerTool_SignedWebhookAnswers_ModelQuotesIt_BrowserSeesNothingOfTheTool()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct, query: "?bridge_events=1");
+        scene.Webhook.Handler = static (context, _, _) => context.Response.WriteAsync("""{"status":"shipped","eta":"tomorrow"}""");
+
+        await scene.SayAsync(ToolRequest, ct);
+        var answer = await scene.ReadAnswerAsync(ct);
+
+        // The output reached the model, which quotes it.
+        Assert.Contains("shipped", answer, StringComparison.Ordinal);
+
+        // The webhook got the contract's body, signed with the secret (and another secret does not verify it).
+        var request = Assert.Single(scene.Webhook.Requests);
+        Assert.Equal("/tools/lookup_order", request.Path);
+        var body = request.Json;
+        Assert.Equal("tool.call", body.GetProperty("type").GetString());
+        Assert.StartsWith("vb_", body.GetProperty("session_id").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("subject").ValueKind);
+        Assert.Equal("lookup_order", body.GetProperty("name").GetString());
+        Assert.StartsWith("call_", body.GetProperty("call_id").GetString());
+        Assert.Equal("A-42", body.GetProperty("arguments").GetProperty("order_id").GetString());
+        new StandardWebhook(ToolScene.SecretBytes).Verify(request.Body, request.Headers);
+        Assert.Throws<WebhookVerificationException>(() => new StandardWebhook("another-secret-entirely-123456"u8.ToArray()).Verify(request.Body, request.Headers));
+
+        // The model got the output as the call's function_call_output, then one response.create.
+        var callId = body.GetProperty("call_id").GetString()!;
+        var output = await scene.WaitForUpstreamAsync(e => ToolScene.IsType(e, "conversation.item.create") && e.GetProperty("item").GetProperty("type").GetString() == "function_call_output", ct);
+        Assert.Equal(callId, output.GetProperty("item").GetProperty("call_id").GetString());
+        Assert.Equal("""{"status":"shipped","eta":"tomorrow"}""", output.GetProperty("item").GetProperty("output").GetString());
+        Assert.Equal(2, scene.UpstreamEvents().Count(e => ToolScene.IsType(e, "response.create"))); // the browser's, and the bridge's
+
+        // The browser saw the bridge's events about the call and nothing else of the tool.
+        var texts = scene.BrowserFrames.Where(f => f.Type == System.Net.WebSockets.WebSocketMessageType.Text).Select(f => f.Text).ToList();
+        var started = Assert.Single(scene.BrowserFrames, f => f.EventType == "bridge.tool_call.started").Json;
+        Assert.Equal(callId, started.GetProperty("call_id").GetString());
+        var completed = Assert.Single(scene.BrowserFrames, f => f.EventType == "bridge.tool_call.completed").Json;
+        Assert.Equal("ok", completed.GetProperty("outcome").GetString());
+        Assert.True(completed.GetProperty("duration_ms").GetDouble() >= 0);
+        // (The user's own typed item, echoed back as the service does, holds the request text: it is the caller's.)
+        foreach (var text in texts.Where(t => !t.Contains("\"bridge.tool_call.", StringComparison.Ordinal) && !t.Contains("\"role\":\"user\"", StringComparison.Ordinal)))
+        {
+            Assert.DoesNotContain("lookup_order", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(callId, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("function_call", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("A-42", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(texts, t => t.Contains("\"type\":\"error\"", StringComparison.Ordinal));
+
+        // One log line for the call, without its arguments or result.
+        var line = await scene.Bridge.Logs.WaitForLineAsync(l => l.Contains("[60]", StringComparison.Ordinal), ct);
+        Assert.Contains(callId, line, StringComparison.Ordinal);
+        Assert.Contains("ok", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("A-42", scene.Bridge.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("shipped", scene.Bridge.Logs.AllText, StringComparison.Ordinal);
+
+        // The metrics count it.
+        using var http = scene.Bridge.CreateHttpClient();
+        var metrics = await http.GetStringAsync("/metrics", ct);
+        Assert.Contains("voicebridge_tool_calls_total{", metrics, StringComparison.Ordinal);
+        Assert.Matches("voicebridge_tool_calls_total\\{[^}]*outcome=\"ok\"[^}]*tool=\"lookup_order\"[^}]*\\} 1", metrics);
+        Assert.Contains("voicebridge_tool_call_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
+        Assert.Matches("voicebridge_webhook_deliveries_total\\{[^}]*kind=\"tool\"[^}]*outcome=\"ok\"[^}]*\\} 1", metrics);
+    }
+}
