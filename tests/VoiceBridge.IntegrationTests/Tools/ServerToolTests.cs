@@ -80,4 +80,99 @@ public sealed class ServerToolTests
         Assert.Contains("voicebridge_tool_call_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
         Assert.Matches("voicebridge_webhook_deliveries_total\\{[^}]*kind=\"tool\"[^}]*outcome=\"ok\"[^}]*\\} 1", metrics);
     }
+
+    [Fact]
+    public async Task Webhook500ThenOk_IsRetriedWithTheSameWebhookId()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct);
+        scene.Webhook.Handler = static (context, _, number) =>
+        {
+            if (number == 1)
+            {
+                context.Response.StatusCode = 500;
+                return Task.CompletedTask;
+            }
+
+            return context.Response.WriteAsync("""{"status":"retried fine"}""");
+        };
+
+        await scene.SayAsync(ToolRequest, ct);
+        Assert.Contains("retried fine", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+        var requests = scene.Webhook.Requests.ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Equal(requests[0].Headers["webhook-id"].ToString(), requests[1].Headers["webhook-id"].ToString());
+    }
+
+    [Fact]
+    public async Task WebhookAlways500_ModelGetsToolFailed_AndTheCallGoesOn()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct, query: "?bridge_events=1");
+        scene.Webhook.Handler = static (context, _, _) =>
+        {
+            context.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        };
+
+        await scene.SayAsync(ToolRequest, ct);
+        Assert.Contains("tool_failed", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(3, scene.Webhook.Requests.Count); // the first try and at most 2 retries
+        Assert.Equal("error", Assert.Single(scene.BrowserFrames, f => f.EventType == "bridge.tool_call.completed").Json.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task OversizedResult_ModelGetsToolFailed()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:Webhooks:MaxResultBytes"] = "100" });
+        scene.Webhook.Handler = static (context, _, _) => context.Response.WriteAsync("{\"blob\":\"" + new string('x', 500) + "\"}");
+
+        await scene.SayAsync(ToolRequest, ct);
+        Assert.Contains("tool_failed", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidArguments_NoRequestIsMade_ModelGetsInvalidArguments()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct);
+
+        await scene.SayAsync("/tool lookup_order [1,2,3]", ct);
+        Assert.Contains("invalid_arguments", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+        Assert.Empty(scene.Webhook.Requests);
+    }
+
+    [Fact]
+    public async Task SlowWebhook_TimesOutOnTheBridgesClock_ModelGetsToolTimeout()
+    {
+        var ct = TestTimeout.Token();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var scene = await ToolScene.StartAsync(ct, timeProvider: clock, query: "?bridge_events=1");
+        scene.Webhook.Handler = static (context, _, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
+
+        await scene.SayAsync(ToolRequest, ct);
+        await scene.Webhook.WaitForRequestsAsync(1, ct);
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("tool_timeout", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+        await scene.Webhook.Changed.WaitUntilAsync(() => scene.Webhook.Requests.Single().Aborted, ct);
+        Assert.Equal("timeout", Assert.Single(scene.BrowserFrames, f => f.EventType == "bridge.tool_call.completed").Json.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task BrowserHangsUpMidCall_TheWebhookRequestIsCancelled()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct);
+        scene.Webhook.Handler = static (context, _, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
+
+        await scene.SayAsync(ToolRequest, ct);
+        await scene.Webhook.WaitForRequestsAsync(1, ct);
+        await scene.Browser.Socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", ct);
+
+        await scene.Webhook.Changed.WaitUntilAsync(() => scene.Webhook.Requests.Single().Aborted, ct);
+        await scene.Bridge.WaitForNoSessionsAsync(ct);
+        Assert.Contains(scene.Bridge.Logs.Lines, l => l.Contains("[60]", StringComparison.Ordinal) && l.Contains("cancelled", StringComparison.Ordinal));
+    }
 }
