@@ -67,7 +67,7 @@ internal sealed class SessionTools : IAsyncDisposable
     /// </summary>
     public bool PassUpstream(ref InboundMessage message)
     {
-        if (!RealtimeCodec.TryReadType(message.Span, out var type) || !Concerns(type))
+        if (!IsToolEvent(message.Span, _catalog.HasServerTools))
         {
             return true;
         }
@@ -200,8 +200,14 @@ internal sealed class SessionTools : IAsyncDisposable
         _sendGate.Dispose();
     }
 
-    /// <summary>The event types that can concern a tool; everything else passes on the type alone.</summary>
-    private bool Concerns(ReadOnlySpan<byte> type)
+    /// <summary>
+    /// Whether an upstream frame's type can concern a tool (the hot path: reads the type only, allocates nothing); every
+    /// other frame passes on its type alone. Session events matter only when the server has tools to hide.
+    /// </summary>
+    internal static bool IsToolEvent(ReadOnlySpan<byte> frame, bool hasServerTools) =>
+        RealtimeCodec.TryReadType(frame, out var type) && Concerns(type, hasServerTools);
+
+    private static bool Concerns(ReadOnlySpan<byte> type, bool hasServerTools)
     {
         if (type.Length == 0)
         {
@@ -224,7 +230,7 @@ internal sealed class SessionTools : IAsyncDisposable
             case (byte)'m':
                 return type.StartsWith("mcp_list_tools"u8);
             case (byte)'s':
-                return _catalog.HasServerTools && (type.SequenceEqual("session.created"u8) || type.SequenceEqual("session.updated"u8));
+                return hasServerTools && (type.SequenceEqual("session.created"u8) || type.SequenceEqual("session.updated"u8));
             case (byte)'e':
                 return type.SequenceEqual("error"u8);
             default:
