@@ -176,6 +176,7 @@ internal static class VoiceBridgeHosting
         app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
         app.MapClientSecrets();
         app.MapAdmin();
+        app.MapDemoClockTool();
         return app;
     }
 

@@ -66,8 +66,13 @@ internal sealed partial class ToolCatalog
 
     /// <summary>Reads and validates the section; every problem is one line naming its key.</summary>
     /// <exception cref="OptionsValidationException">Anything is wrong.</exception>
-    public static ToolCatalog Load(IConfiguration configuration)
+    public static ToolCatalog Load(IConfiguration configuration, IHostEnvironment? environment = null)
     {
+        if (environment is not null && DemoClockTool.IsEnabled(configuration, environment))
+        {
+            return new ToolCatalog([DemoClockTool.Definition]);
+        }
+
         var failures = new List<string>();
         var tools = new List<ToolDefinition>();
         var section = configuration.GetSection(SectionName);

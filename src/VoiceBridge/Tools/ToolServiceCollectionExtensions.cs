@@ -10,7 +10,7 @@ internal static class ToolServiceCollectionExtensions
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
-        services.AddSingleton(static provider => ToolCatalog.Load(provider.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(static provider => ToolCatalog.Load(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>()));
         services.AddHttpClient(WebhookClient.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddResilienceHandler("voicebridge-webhook", static (builder, context) =>
                 WebhookClient.ConfigurePipeline(builder, context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value))

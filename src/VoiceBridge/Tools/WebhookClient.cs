@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -29,9 +31,11 @@ internal sealed class WebhookClient
     private readonly WebhookSigner _signer;
     private readonly TimeProvider _time;
     private readonly BridgeMetrics _metrics;
+    private readonly IServiceProvider _services;
 
-    public WebhookClient(IHttpClientFactory factory, IOptions<WebhookOptions> options, TimeProvider time, BridgeMetrics metrics)
+    public WebhookClient(IHttpClientFactory factory, IOptions<WebhookOptions> options, TimeProvider time, BridgeMetrics metrics, IServiceProvider services)
     {
+        _services = services;
         _factory = factory;
         _options = options.Value;
         _signer = new WebhookSigner(_options.Secret);
@@ -83,7 +87,7 @@ internal sealed class WebhookClient
         // The pipeline's timeout covers the attempts up to the answer's headers; the body is read within what is left.
         using var deadline = new CancellationTokenSource(_options.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url.IsAbsoluteUri ? url : OwnAddress(url));
         request.Options.Set(PipelineKey, pipeline);
         request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = JsonType } };
         var timestamp = _time.GetUtcNow();
@@ -119,6 +123,20 @@ internal sealed class WebhookClient
         {
             return new(WebhookOutcome.Failed, null, 0);
         }
+    }
+
+    /// <summary>A relative URL (the demo's own tool endpoint) on the bridge's own listening address, over loopback.</summary>
+    private Uri OwnAddress(Uri relative)
+    {
+        var address = _services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses
+            .FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? "http://127.0.0.1:8080";
+        var builder = new UriBuilder(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
+        if (builder.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            builder.Host = "127.0.0.1";
+        }
+
+        return new Uri(builder.Uri, relative);
     }
 
     /// <summary>The body as text, or null when it is longer than <paramref name="maxBytes"/> (read no further than that).</summary>

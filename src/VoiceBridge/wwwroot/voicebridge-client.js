@@ -20,6 +20,8 @@ export class VoiceBridgeClient extends EventTarget {
    * @param {object} [options]
    * @param {string} [options.url] WebSocket URL of the bridge; default: `/voice` on the page's own host.
    * @param {string} [options.token] A bridge token (sent as the `openai-insecure-api-key.<token>` subprotocol).
+   * @param {boolean} [options.bridgeEvents] Ask for the bridge's own events (`?bridge_events=1`): a "tool" event when a
+   *   server tool starts and completes (default false: the socket stays a plain Realtime one).
    * @param {number} [options.frameMs] Milliseconds of audio per frame sent (default 20).
    * @param {number} [options.prebufferMs] Playback jitter buffer before audio starts (default 60).
    * @param {MediaTrackConstraints} [options.audio] getUserMedia audio constraints (default: mono, with echo
@@ -123,6 +125,12 @@ export class VoiceBridgeClient extends EventTarget {
     }
   }
 
+  /** Sends a typed user message and asks for an answer (with the simulator, `/tool <name> <json>` calls a tool). */
+  say(text) {
+    this.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } });
+    this.send({ type: "response.create" });
+  }
+
   /** Sends a Realtime client event (an object with a `type`). */
   send(event) {
     if (this._socket?.readyState !== WebSocket.OPEN) {
@@ -137,6 +145,9 @@ export class VoiceBridgeClient extends EventTarget {
     const url = new URL(this.options.url ?? "/voice", location.href);
     url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
     url.searchParams.set("audio", "binary");
+    if (this.options.bridgeEvents) {
+      url.searchParams.set("bridge_events", "1");
+    }
     const protocols = ["realtime"];
     if (this.options.token) {
       protocols.push("openai-insecure-api-key." + this.options.token);
@@ -183,6 +194,16 @@ export class VoiceBridgeClient extends EventTarget {
     this._emit("event", event);
 
     switch (event.type) {
+      case "bridge.tool_call.started":
+      case "bridge.tool_call.completed":
+        // A server tool the bridge runs: name and outcome only, never its arguments or result.
+        this._emit("tool", {
+          callId: event.call_id,
+          name: event.name,
+          outcome: event.outcome ?? null,
+          durationMs: event.duration_ms ?? null,
+        });
+        break;
       case "session.created":
         this._sessionId = event.session?.id ?? null;
         this._setState("connected");
