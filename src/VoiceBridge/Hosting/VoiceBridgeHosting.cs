@@ -73,6 +73,8 @@ internal static class VoiceBridgeHosting
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<IValidateOptions<RealtimeSessionOptions>, RealtimeSessionOptionsValidator>();
         services.AddSingleton<IValidateOptions<BridgeSocketOptions>, BridgeSocketOptionsValidator>();
+        services.AddOptions<ContinuityOptions>().BindConfiguration(ContinuityOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ContinuityOptions>, ContinuityOptionsValidator>();
         // Read leniently, straight from configuration: Kestrel builds its transport before the bridge validates its
         // options, and a bad value (here or elsewhere in the section) must be reported by that validation as one line.
         services.AddOptions<SocketTransportOptions>().Configure<IConfiguration>((sockets, configuration) =>
@@ -120,6 +122,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<UpstreamOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RealtimeSessionOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<ContinuityOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
