@@ -68,6 +68,11 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         Tools = services.Tools is { } tools ? new SessionTools(this, tools) : null;
         Gate.Tools = Tools;
 
+        // The conversation as text (continuity's replay, the session-ended webhook's transcript), fed as events pass.
+        Conversation = new ConversationRecord(TimeProvider);
+        Observer.Conversation = Conversation;
+        Gate.Conversation = Conversation;
+
         // Last: a request already aborted runs the callback right here, and it needs everything above.
         _requestAborted = requestAborted.Register(static state => ((BridgeSession)state!).End(new(EndTrigger.BrowserVanished)), this);
     }
@@ -116,6 +121,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     internal BrowserEventGate Gate { get; }
 
     internal UpstreamEventObserver Observer { get; }
+
+    /// <summary>The conversation as text: user and assistant turns and server tool calls.</summary>
+    internal ConversationRecord Conversation { get; }
 
     /// <summary>Server tools: hides them from the browser and runs their calls (null when the host has none registered).</summary>
     internal SessionTools? Tools { get; }
@@ -170,6 +178,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
             {
                 await Tools.DisposeAsync().ConfigureAwait(false);
             }
+
+            // Queued for its own delivery loop: the webhook never delays the close.
+            _services.Tools?.SessionEnded.Enqueue(this);
 
             Release();
             _completion.TrySetResult();

@@ -36,6 +36,9 @@ internal sealed class BrowserEventGate
     /// <summary>The session's tools: police browser tool items and keep the server's tools in a browser's session.update.</summary>
     public SessionTools? Tools { get; set; }
 
+    /// <summary>The session's conversation record: typed user messages are recorded as they are forwarded.</summary>
+    public ConversationRecord? Conversation { get; set; }
+
     public GateVerdict Check(InboundMessage message) =>
         message.Kind == InboundKind.Text ? CheckClientEvent(message) : CheckAudioFrame(message);
 
@@ -84,6 +87,11 @@ internal sealed class BrowserEventGate
                 }
 
                 return ApplyFieldPolicy(message, _services.ResponsePolicy, prefix: "response.") with { TurnEnded = true };
+        }
+
+        if (inspection.Kind == ClientEventKind.ConversationItemCreate)
+        {
+            Conversation?.OnBrowserItemCreate(span);
         }
 
         return new(OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length), null, null);

@@ -32,6 +32,9 @@ internal sealed class UpstreamEventObserver
         _timeProvider = timeProvider;
     }
 
+    /// <summary>The session's conversation record, fed with every event but audio (it reads only the few it needs).</summary>
+    public ConversationRecord? Conversation { get; set; }
+
     /// <summary>The interrupt epoch to stamp on a frame queued for the browser now.</summary>
     public int Epoch => Volatile.Read(ref _interruptEpoch);
 
@@ -53,6 +56,7 @@ internal sealed class UpstreamEventObserver
         }
 
         _events.Publish(frame);
+        Conversation?.OnUpstreamEvent(type, frame);
         if (type.SequenceEqual(RealtimeEventTypes.InputAudioBufferCommitted))
         {
             MarkTurnEnd();

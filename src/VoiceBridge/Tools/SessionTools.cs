@@ -475,6 +475,7 @@ internal sealed class SessionTools : IAsyncDisposable
         var time = _services.Time;
         var started = time.GetTimestamp();
         _catalog.TryGet(call.Name, out var tool);
+        _session.Conversation.AddToolCall(call.CallId, call.Name, arguments, time.GetUtcNow());
         await EmitAsync(BridgeEvents.ToolCallStarted, call, outcome: null, durationMs: 0).ConfigureAwait(false);
 
         string outcome;
@@ -515,7 +516,7 @@ internal sealed class SessionTools : IAsyncDisposable
         }
 
         var duration = time.GetElapsedTime(started);
-        Finish(call, outcome, duration);
+        Finish(call, outcome, duration, outcome == "cancelled" ? null : output);
         if (outcome == "cancelled" || token.IsCancellationRequested)
         {
             return;
@@ -526,8 +527,9 @@ internal sealed class SessionTools : IAsyncDisposable
     }
 
     /// <summary>The call's one log line, metric and account entry.</summary>
-    private void Finish(ToolCall call, string outcome, TimeSpan duration)
+    private void Finish(ToolCall call, string outcome, TimeSpan duration, string? output = null)
     {
+        _session.Conversation.AddToolOutput(call.CallId, output ?? string.Empty, outcome, _services.Time.GetUtcNow());
         _services.Metrics.ToolCall(call.Name, outcome, duration);
         ToolsLog.CallEnded(_services.Logger, call.Name, call.CallId, outcome, duration.TotalMilliseconds);
         lock (_lock)

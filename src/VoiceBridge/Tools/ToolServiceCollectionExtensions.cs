@@ -19,6 +19,8 @@ internal static class ToolServiceCollectionExtensions
             .SelectPipelineBy(static _ => static request => request.Options.TryGetValue(WebhookClient.PipelineKey, out var key) ? key : "default");
         services.AddSingleton<WebhookClient>();
         services.AddSingleton<ToolServices>();
+        services.AddSingleton<SessionEndedWebhook>();
+        services.AddHostedService(static provider => provider.GetRequiredService<SessionEndedWebhook>());
         services.AddHostedService<WebhookStartupWarning>();
         return services;
     }

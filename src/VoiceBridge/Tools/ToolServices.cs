@@ -6,8 +6,9 @@ namespace VoiceBridge.Tools;
 /// <summary>What every session's <see cref="SessionTools"/> shares: the catalog, the webhook client, the limits, the clock.</summary>
 internal sealed class ToolServices
 {
-    public ToolServices(ToolCatalog catalog, WebhookClient webhooks, IOptions<WebhookOptions> options, BridgeMetrics metrics, TimeProvider time, ILogger<SessionTools> logger)
+    public ToolServices(ToolCatalog catalog, WebhookClient webhooks, IOptions<WebhookOptions> options, BridgeMetrics metrics, TimeProvider time, ILogger<SessionTools> logger, SessionEndedWebhook sessionEnded)
     {
+        SessionEnded = sessionEnded;
         Catalog = catalog;
         Webhooks = webhooks;
         Options = options.Value;
@@ -27,4 +28,7 @@ internal sealed class ToolServices
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>Posts each ended session to <c>Webhooks:SessionEndedUrl</c> (when set).</summary>
+    public SessionEndedWebhook SessionEnded { get; }
 }

@@ -82,6 +82,9 @@ internal sealed class WebhookClient
         return response;
     }
 
+    /// <summary>A delivery that never went out (e.g. dropped from a full backlog) still counts.</summary>
+    public void CountDelivery(string kind, string outcome) => _metrics.WebhookDelivery(kind, outcome);
+
     private async Task<WebhookResponse> SendAsync(string pipeline, Uri url, string webhookId, string body, CancellationToken cancellationToken)
     {
         // The pipeline's timeout covers the attempts up to the answer's headers; the body is read within what is left.

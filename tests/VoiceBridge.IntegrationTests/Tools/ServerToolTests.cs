@@ -175,4 +175,41 @@ public sealed class ServerToolTests
         await scene.Bridge.WaitForNoSessionsAsync(ct);
         Assert.Contains(scene.Bridge.Logs.Lines, l => l.Contains("[60]", StringComparison.Ordinal) && l.Contains("cancelled", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SessionEnded_IsPostedOnceSigned_WithTheAccountAndTheTranscript()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct, settings: new Dictionary<string, string?> { ["VoiceBridge:Webhooks:SessionEndedUrl"] = "placeholder" }, webhookPathsFor: "VoiceBridge:Webhooks:SessionEndedUrl");
+        scene.Webhook.Handler = static (context, _, _) => context.Response.WriteAsync(context.Request.Path == "/ended" ? "" : """{"status":"delivered"}""");
+
+        await scene.SayAsync(ToolRequest, ct);
+        Assert.Contains("delivered", await scene.ReadAnswerAsync(ct), StringComparison.Ordinal);
+        await scene.Browser.Socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", ct);
+
+        await scene.Webhook.Changed.WaitUntilAsync(() => scene.Webhook.Requests.Any(r => r.Path == "/ended"), ct);
+        var ended = Assert.Single(scene.Webhook.Requests, r => r.Path == "/ended");
+        new StandardWebhook(ToolScene.SecretBytes).Verify(ended.Body, ended.Headers);
+        var body = ended.Json;
+        Assert.Equal("session.ended", body.GetProperty("type").GetString());
+        Assert.StartsWith("vb_", body.GetProperty("session_id").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("subject").ValueKind);
+        Assert.Equal("browser", body.GetProperty("ended_by").GetString());
+        Assert.Equal("browser_closed", body.GetProperty("reason").GetString());
+        Assert.True(DateTimeOffset.Parse(body.GetProperty("ended_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= DateTimeOffset.Parse(body.GetProperty("started_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        var account = body.GetProperty("account");
+        Assert.True(account.GetProperty("framesIn").GetInt64() >= 2);
+        Assert.Equal("Browser", account.GetProperty("endedBy").GetString());
+        Assert.Equal("ok", account.GetProperty("toolCalls")[0].GetProperty("outcome").GetString());
+
+        var transcript = body.GetProperty("transcript").EnumerateArray().ToList();
+        var user = Assert.Single(transcript, e => e.GetProperty("role").GetString() == "user");
+        Assert.Equal(ToolRequest, user.GetProperty("text").GetString());
+        var tool = Assert.Single(transcript, e => e.GetProperty("role").GetString() == "tool");
+        Assert.Equal("lookup_order", tool.GetProperty("name").GetString());
+        Assert.Equal("ok", tool.GetProperty("outcome").GetString());
+        Assert.False(tool.TryGetProperty("text", out _));
+        Assert.Contains(transcript, e => e.GetProperty("role").GetString() == "assistant" && e.GetProperty("text").GetString()!.Contains("delivered", StringComparison.Ordinal));
+        Assert.False(tool.TryGetProperty("arguments", out _)); // tool entries carry no arguments or results
+    }
 }

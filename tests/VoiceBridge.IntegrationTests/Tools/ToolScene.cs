@@ -40,7 +40,8 @@ internal sealed class ToolScene : IAsyncDisposable
         bool simulator = true,
         string query = "",
         IDictionary<string, string?>? settings = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        string? webhookPathsFor = null)
     {
         var webhook = await WebhookServer.StartAsync();
         var upstream = await FakeUpstream.StartAsync();
@@ -60,6 +61,12 @@ internal sealed class ToolScene : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
+        }
+
+        if (webhookPathsFor is not null)
+        {
+            // A setting that needs this scene's webhook server (known only now): its "/ended" path.
+            all[webhookPathsFor] = webhook.Url("/ended").ToString();
         }
 
         var bridge = new BridgeApp(upstream.Url, all, timeProvider: timeProvider);
