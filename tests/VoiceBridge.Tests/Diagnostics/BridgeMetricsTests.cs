@@ -36,6 +36,9 @@ public sealed class BridgeMetricsTests
                 ["voicebridge_queue_full_waits_total"] = "counter",
                 ["voicebridge_errors_total"] = "counter",
                 ["voicebridge_tokens_total"] = "counter",
+                ["voicebridge_tool_calls_total"] = "counter",
+                ["voicebridge_tool_call_duration_seconds"] = "histogram",
+                ["voicebridge_webhook_deliveries_total"] = "counter",
             },
             families);
     }
@@ -382,5 +385,7 @@ public sealed class BridgeMetricsTests
         metrics.QueueFullWait(FrameDirection.Outbound);
         metrics.Error("invalid_event");
         metrics.Tokens(new TokenUsage(1, 1, 1, 0, 0, 0, 0, 1));
+        metrics.ToolCall("lookup_order", "ok", TimeSpan.FromMilliseconds(120));
+        metrics.WebhookDelivery("tool", "ok");
     }
 }
