@@ -212,4 +212,34 @@ public sealed class ServerToolTests
         Assert.Contains(transcript, e => e.GetProperty("role").GetString() == "assistant" && e.GetProperty("text").GetString()!.Contains("delivered", StringComparison.Ordinal));
         Assert.False(tool.TryGetProperty("arguments", out _)); // tool entries carry no arguments or results
     }
+
+    [Fact]
+    public async Task AdminApi_AccountListsTheCall_AndTheEventStreamShowsItWithoutArguments()
+    {
+        var ct = TestTimeout.Token();
+        const string AdminKey = "admin-key-0123456789abcdef";
+        await using var scene = await ToolScene.StartAsync(ct, query: "?bridge_events=1", settings: new Dictionary<string, string?> { ["VoiceBridge:Admin:ApiKey"] = AdminKey });
+        var sessionId = (await scene.ReadUntilAsync(m => m.EventType == "bridge.session.created", ct)).Json.GetProperty("session_id").GetString();
+        using var http = scene.Bridge.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        using var stream = await http.GetStreamAsync($"/admin/sessions/{sessionId}/events", ct);
+        using var events = new StreamReader(stream);
+        Assert.StartsWith(": watching", await events.ReadLineAsync(ct), StringComparison.Ordinal);
+
+        await scene.SayAsync(ToolRequest, ct);
+        await scene.ReadAnswerAsync(ct);
+
+        var lines = new List<string>();
+        while (!lines.Any(l => l.Contains("bridge.tool_call.completed", StringComparison.Ordinal)))
+        {
+            lines.Add(await events.ReadLineAsync(ct) ?? throw new InvalidOperationException("the stream ended"));
+        }
+
+        Assert.Contains(lines, l => l.Contains("bridge.tool_call.started", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("\"arguments\"", StringComparison.Ordinal));
+        var account = JsonDocument.Parse(await http.GetStringAsync($"/admin/sessions/{sessionId}", ct)).RootElement;
+        var call = Assert.Single(account.GetProperty("toolCalls").EnumerateArray());
+        Assert.Equal("lookup_order", call.GetProperty("name").GetString());
+        Assert.Equal("ok", call.GetProperty("outcome").GetString());
+    }
 }
