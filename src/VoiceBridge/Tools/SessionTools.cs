@@ -164,6 +164,12 @@ internal sealed partial class SessionTools : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// For continuity: a new upstream connection replaced the old one, whose response in progress (if any) is lost and
+    /// will send no <c>response.done</c>. Outputs that still await an answer get their <c>response.create</c> now.
+    /// </summary>
+    public void OnUpstreamReplaced() => OnResponseDone();
+
     /// <summary>The session is ending: running calls are cancelled (their webhook requests aborted), nothing new starts.</summary>
     public void Stop()
     {
