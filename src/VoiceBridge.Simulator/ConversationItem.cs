@@ -24,7 +24,7 @@ internal sealed class ConversationItem
 
     public string? Name { get; init; }
 
-    public string? Arguments { get; init; }
+    public string? Arguments { get; set; }
 
     public string? Output { get; init; }
 

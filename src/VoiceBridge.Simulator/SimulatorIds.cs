@@ -16,6 +16,8 @@ internal static class SimulatorIds
 
     public static string NewResponseId() => New("resp_");
 
+    public static string NewCallId() => New("call_");
+
     private static string New(string prefix) =>
         string.Create(prefix.Length + RandomLength, prefix, static (span, p) =>
         {

@@ -37,6 +37,12 @@ internal sealed partial class SimulatorSession
     /// <summary>Emits §7 steps 6–9 now and leaves the deltas and the ending to a tracked streaming task.</summary>
     private async ValueTask StartResponseAsync(JsonElement? parameters)
     {
+        // "/tool <name> <json>" typed by the user: this response is a call of that tool (SimulatorSession.Tools.cs).
+        if (await TryCallToolAsync())
+        {
+            return;
+        }
+
         var textOnly = _config.TextOnly;
         var voice = _config.Voice;
         JsonNode? metadata = null;
@@ -117,6 +123,12 @@ internal sealed partial class SimulatorSession
     /// </summary>
     private (ReadOnlyMemory<byte> Audio, string Transcript, int InputAudioMs, string InputText) ChooseReply()
     {
+        if (_items.Count > 0 && _items[^1] is { Type: "function_call_output" } toolOutput)
+        {
+            // The answer after a tool call quotes what the tool returned.
+            return (SimulatorAudio.Tone, $"The tool answered: {toolOutput.Output}", 0, toolOutput.Output ?? string.Empty);
+        }
+
         var lastUser = _items.FindLast(i => i.Type == "message" && i.Role == "user");
         if (lastUser?.AudioPart?.Audio is { Length: > 0 } audio)
         {

@@ -82,6 +82,12 @@ internal sealed class SimulatorSessionConfig
 
     public void WriteTo(Utf8JsonWriter writer) => _session.WriteTo(writer);
 
+    /// <summary>Whether the session's <c>tools</c> declare a function of this name (what the model may call).</summary>
+    public bool HasFunctionTool(string name) =>
+        _session["tools"] is JsonArray tools && tools.OfType<JsonObject>().Any(tool =>
+            tool["type"]?.GetValueKind() == JsonValueKind.String && (string?)tool["type"] == "function"
+            && tool["name"]?.GetValueKind() == JsonValueKind.String && (string?)tool["name"] == name);
+
     /// <summary>Merges a client <c>session</c> object; on error nothing changes.</summary>
     public SimulatorClientError? Apply(JsonElement update)
     {

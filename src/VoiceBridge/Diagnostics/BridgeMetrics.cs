@@ -22,6 +22,7 @@ internal sealed class BridgeMetrics
     public const string OutcomeKey = "outcome";
     public const string CodeKey = "code";
     public const string ReasonKey = "reason";
+    public const string ToolKey = "tool";
 
     /// <summary>Upstream handshake times: a healthy connect is tens of milliseconds, retries reach seconds.</summary>
     public static readonly double[] ConnectBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -31,6 +32,9 @@ internal sealed class BridgeMetrics
 
     /// <summary>Time a frame spends inside the bridge: microseconds when healthy, milliseconds under back-pressure.</summary>
     public static readonly double[] ForwardBuckets = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+    /// <summary>Server tool calls (webhook round trips, retries included): tens of milliseconds to the 10 s default timeout.</summary>
+    public static readonly double[] ToolCallBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     private static readonly KeyValuePair<string, object?> Inbound = new(DirectionKey, "inbound");
     private static readonly KeyValuePair<string, object?> Outbound = new(DirectionKey, "outbound");
@@ -60,6 +64,9 @@ internal sealed class BridgeMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _upstreamReconnects;
+    private readonly Counter<long> _toolCalls;
+    private readonly Histogram<double> _toolCallDuration;
+    private readonly Counter<long> _webhookDeliveries;
     private readonly int _forwardSampleEvery;
     private readonly Counter<long> _resumes;
     private int _detached;
@@ -85,6 +92,9 @@ internal sealed class BridgeMetrics
         _tokens = Meter.CreateCounter<long>("voicebridge.tokens", "{token}", "Tokens from the usage of every response.done; input_cached is a subset of the input kinds.");
         Meter.CreateObservableGauge("voicebridge.sessions.detached", () => Volatile.Read(ref _detached), "{session}", "Sessions whose browser vanished and that wait for it to resume (also counted as active).");
         _resumes = Meter.CreateCounter<long>("voicebridge.resumes", "{resume}", "Resume attempts and detached sessions, by outcome: resumed, not_found, forbidden, expired, overflow, ended.");
+        _toolCalls = Meter.CreateCounter<long>("voicebridge.tool_calls", "{call}", "Server tool calls, by tool and outcome (ok, error, timeout, cancelled).");
+        _toolCallDuration = Meter.CreateHistogram("voicebridge.tool_call.duration", "s", "Time from a server tool call's start to its output, by tool.", tags: null, Advice(ToolCallBuckets));
+        _webhookDeliveries = Meter.CreateCounter<long>("voicebridge.webhook_deliveries", "{delivery}", "Webhook requests the bridge made (retries included in one delivery), by kind (tool, session_ended) and outcome.");
     }
 
     /// <summary>The meter the collector (and only this process's collector) subscribes to.</summary>
@@ -167,6 +177,18 @@ internal sealed class BridgeMetrics
 
     /// <summary>Each error event the bridge itself sends to a browser (a <c>BridgeErrors</c> code).</summary>
     public void Error(string code) => _errors.Add(1, new KeyValuePair<string, object?>(CodeKey, code));
+
+    /// <summary>Once per server tool call when it ends; <paramref name="tool"/> is a configured tool name (a fixed set).</summary>
+    public void ToolCall(string tool, string outcome, TimeSpan duration)
+    {
+        var toolTag = new KeyValuePair<string, object?>(ToolKey, tool);
+        _toolCalls.Add(1, toolTag, new KeyValuePair<string, object?>(OutcomeKey, outcome));
+        _toolCallDuration.Record(duration.TotalSeconds, toolTag);
+    }
+
+    /// <summary>Once per webhook delivery (all its attempts): <paramref name="kind"/> <c>tool</c> or <c>session_ended</c>.</summary>
+    public void WebhookDelivery(string kind, string outcome) =>
+        _webhookDeliveries.Add(1, new KeyValuePair<string, object?>(KindKey, kind), new KeyValuePair<string, object?>(OutcomeKey, outcome));
 
     /// <summary>For every <c>response.done</c> with usage (see <see cref="TokenUsage.TryParse"/>).</summary>
     public void Tokens(in TokenUsage usage)

@@ -8,6 +8,7 @@ using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
+using VoiceBridge.Tools;
 using VoiceBridge.WebSockets;
 using VoiceBridge.Simulator;
 
@@ -102,6 +103,7 @@ internal static class VoiceBridgeHosting
         services.AddVoiceBridgeMetrics();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
+        services.AddVoiceBridgeTools();
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName);
         return builder;
     }
@@ -128,6 +130,8 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            _ = app.Services.GetRequiredService<ToolCatalog>();
         }
         catch (OptionsValidationException e)
         {
@@ -177,6 +181,7 @@ internal static class VoiceBridgeHosting
         app.MapGet(VoiceEndpoint.OpenAICompatiblePath, VoiceEndpoint.HandleAsync).RequireRateLimiting(VoiceBridgeLimits.UpgradePolicy);
         app.MapClientSecrets();
         app.MapAdmin();
+        app.MapDemoClockTool();
         return app;
     }
 

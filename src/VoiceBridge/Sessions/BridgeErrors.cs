@@ -45,6 +45,9 @@ internal static class BridgeErrors
     /// <summary>A browser tried to add a system message. Stays open.</summary>
     public const string SystemItemLocked = "system_item_locked";
 
+    /// <summary>A browser function_call_output for no pending client-tool call, or a browser-made function_call. Stays open.</summary>
+    public const string ToolOutputRefused = "tool_output_refused";
+
     /// <summary>An event type outside <c>Session:AllowedClientEvents</c>. Stays open.</summary>
     public const string UnknownEvent = "unknown_event";
 
@@ -157,6 +160,7 @@ internal static class BridgeErrors
         SessionFieldLocked => "Some session fields are set by the server and were removed from the update.",
         SystemItemLocked => "System messages can only be added by the server. The event was not forwarded.",
         UnknownEvent => "This event type is not accepted by this server. The event was not forwarded.",
+        ToolOutputRefused => "Only an output for a pending call of a client tool may be sent. The event was not forwarded.",
         AudioRateExceeded => "Audio is arriving faster than real time allows. Some audio was not forwarded.",
         SessionExpired => "The session reached its maximum duration.",
         IdleTimeout => "The session was closed after a period with no messages from the client.",
@@ -168,7 +172,7 @@ internal static class BridgeErrors
     private static string KindFor(string code) => code switch
     {
         InvalidEvent or InvalidAudioFrame or MessageTooBig or SlowConsumer or SessionFieldLocked or SystemItemLocked
-            or UnknownEvent or AudioRateExceeded or SessionExpired or IdleTimeout => InvalidRequestKind,
+            or UnknownEvent or ToolOutputRefused or AudioRateExceeded or SessionExpired or IdleTimeout => InvalidRequestKind,
         UpstreamAuthFailed or UpstreamRateLimited or UpstreamUnavailable or UpstreamDisconnected or ServerShuttingDown
             or SessionEndedByOperator or InternalError => ServerErrorKind,
         _ => throw new ArgumentException($"'{code}' is not a bridge error code.", nameof(code)),

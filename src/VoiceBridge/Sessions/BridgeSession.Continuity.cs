@@ -245,6 +245,10 @@ internal sealed partial class BridgeSession
         await old.Sending.ConfigureAwait(false);
         var priming = Continuity.Prime(next, _initialUpstreamFrames);
         StartUpstream(next, priming);
+
+        // The old connection's response in progress will send no response.done: tool outputs waiting for it are
+        // answered on the new connection (after the priming, which already carries them as items).
+        Tools?.OnUpstreamReplaced();
         lock (_retiredLegs)
         {
             _retiredLegs.Add(old);

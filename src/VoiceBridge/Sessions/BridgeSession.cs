@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
+using VoiceBridge.Tools;
 using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
@@ -66,6 +67,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         Gate = new BrowserEventGate(services, Statistics, Continuity, Conversation);
         Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider, Conversation);
         _browserLeg = new BrowserLeg(this, browser);
+        Tools = services.Tools is { } tools ? new SessionTools(this, tools) : null;
+        Gate.Tools = Tools;
 
         // Last: a request already aborted runs the callback right here, and it needs everything above.
         // A resumable session detaches instead of ending (OnBrowserVanished), and only for the leg this request owns.
@@ -118,6 +121,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
 
     internal UpstreamEventObserver Observer { get; }
 
+    /// <summary>Server tools: hides them from the browser and runs their calls (null when the host has none registered).</summary>
+    internal SessionTools? Tools { get; }
+
     internal BridgeSocketOptions Options { get; }
 
     internal BridgeMetrics Metrics => _services.Metrics;
@@ -149,6 +155,8 @@ internal sealed partial class BridgeSession : IAsyncDisposable
                 }
             }
 
+            // A tool call still running is pointless now: its webhook request is cancelled.
+            Tools?.Stop();
             var plan = Volatile.Read(ref _plan)!;
             var browserGrace = plan.BrowserGrace switch
             {
@@ -166,6 +174,14 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         }
         finally
         {
+            if (Tools is not null)
+            {
+                await Tools.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // Queued for its own delivery loop: the webhook never delays the close.
+            _services.Tools?.SessionEnded.Enqueue(this);
+
             Release();
             _completion.TrySetResult();
         }

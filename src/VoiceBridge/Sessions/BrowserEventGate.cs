@@ -2,6 +2,7 @@ using System.Buffers;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
+using VoiceBridge.Tools;
 using VoiceBridge.WebSockets;
 
 namespace VoiceBridge.Sessions;
@@ -37,6 +38,9 @@ internal sealed class BrowserEventGate
         _audioBucket = new AudioRateBucket(services.Limits, services.TimeProvider);
     }
 
+    /// <summary>The session's tools: police browser tool items and keep the server's tools in a browser's session.update.</summary>
+    public SessionTools? Tools { get; set; }
+
     public GateVerdict Check(InboundMessage message) =>
         message.Kind == InboundKind.Text ? CheckClientEvent(message) : CheckAudioFrame(message);
 
@@ -56,6 +60,14 @@ internal sealed class BrowserEventGate
             return GateVerdict.Refuse(BridgeErrors.UnknownEvent);
         }
 
+        var isResponseCreate = inspection.Kind == ClientEventKind.Other && inspection.TypeEquals(span, RealtimeEventTypes.ResponseCreate);
+        if (Tools is { } tools && (inspection.Kind == ClientEventKind.ConversationItemCreate || isResponseCreate)
+            && tools.CheckBrowserEvent(span, isResponseCreate) is { } toolError)
+        {
+            message.Release();
+            return GateVerdict.Refuse(toolError);
+        }
+
         switch (inspection.Kind)
         {
             case ClientEventKind.InputAudioBufferAppend when !TryConsumeAudio(inspection.AudioByteCount, out var report):
@@ -67,7 +79,7 @@ internal sealed class BrowserEventGate
                 return GateVerdict.Refuse(BridgeErrors.SystemItemLocked);
 
             case ClientEventKind.SessionUpdate:
-                var update = ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty);
+                var update = ToolPolicy.KeepServerTools(ApplyFieldPolicy(message, _services.SessionPolicy, prefix: string.Empty), _services.Tools?.Catalog);
                 if (update.Forward is { } forwarded)
                 {
                     // What the browser was allowed to change is part of the configuration a replacement connection gets.

@@ -4,6 +4,7 @@ using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
+using VoiceBridge.Tools;
 
 namespace VoiceBridge.Sessions;
 
@@ -19,7 +20,8 @@ internal sealed class SessionServices
         BridgeMetrics metrics,
         TimeProvider timeProvider,
         ILogger<BridgeSession> logger,
-        IOptions<ContinuityOptions> continuity)
+        IOptions<ContinuityOptions> continuity,
+        ToolServices? tools = null)
     {
         Metrics = metrics;
         var session = sessionOptions.Value;
@@ -27,7 +29,10 @@ internal sealed class SessionServices
         Connector = connector;
         SocketOptions = socketOptions.Value;
         Limits = limits.Value;
-        SessionUpdate = SessionUpdateBuilder.Build(session, shape);
+        Tools = tools;
+
+        // The server's tools ride in its own session.update (VoiceBridge:Tools).
+        SessionUpdate = tools is null ? SessionUpdateBuilder.Build(session, shape) : ToolSessionJson.AddServerTools(SessionUpdateBuilder.Build(session, shape), tools.Catalog);
         SessionPolicy = new SessionUpdatePolicy(session.EffectiveClientMayUpdate, shape);
 
         // A response.create may override, for one response, the same fields a session.update sets; it is held to the
@@ -76,6 +81,9 @@ internal sealed class SessionServices
 
     /// <summary>The upstream's <c>session.update</c> shape, for what the bridge writes itself (replayed items).</summary>
     public SessionShape Shape { get; }
+
+    /// <summary>Server tools and webhooks; null when the host registers none (unit tests).</summary>
+    public ToolServices? Tools { get; }
 
     public ILogger Logger { get; }
 }

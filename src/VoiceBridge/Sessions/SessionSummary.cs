@@ -22,7 +22,8 @@ internal sealed record SessionSummary(
     string? EndedBy,
     string? Reason,
     int? CloseCode,
-    int UpstreamConnections = 0)
+    int UpstreamConnections = 0,
+    IReadOnlyList<VoiceBridge.Tools.ToolCallRecord>? ToolCalls = null)
 {
     public static SessionSummary Of(BridgeSession session)
     {
@@ -48,7 +49,8 @@ internal sealed record SessionSummary(
             outcome?.EndedBy.ToString(),
             outcome?.Reason,
             outcome?.BrowserCloseStatus is { } status ? (int)status : null,
-            session.UpstreamConnections);
+            session.UpstreamConnections,
+            session.Tools?.Records ?? []);
     }
 }
 

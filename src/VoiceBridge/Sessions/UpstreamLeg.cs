@@ -53,6 +53,13 @@ internal sealed class UpstreamLeg : SessionLeg
                 continue;
             }
 
+            // Server tools (Tools/SessionTools): their events are dropped and session/response events rewritten without
+            // them; any other frame passes on its type alone, untouched.
+            if (message.Kind == InboundKind.Text && session.Tools is { } tools && !tools.PassUpstream(ref message))
+            {
+                continue;
+            }
+
             var sampleStart = session.Metrics.StartForwardSample();
             var observer = session.Observer;
             var flags = message.Kind == InboundKind.Text ? observer.Observe(message.Span) : FrameFlags.None;

@@ -83,7 +83,7 @@ internal static class VoiceEndpoint
         byte[]? tokenSessionUpdate = null;
         if (auth.Session is { } claim)
         {
-            tokenSessionUpdate = services.TokenPolicy.BuildTokenSessionUpdate(claim);
+            tokenSessionUpdate = Tools.ToolPolicy.KeepServerTools(services.TokenPolicy.BuildTokenSessionUpdate(claim), services.Tools?.Catalog);
         }
 
         // Per-user limits follow the token's subject; without tokens, the client address.

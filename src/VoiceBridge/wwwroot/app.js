@@ -5,9 +5,10 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   state: $("state"), connect: $("connect"), hangup: $("hangup"), mute: $("mute"), level: $("level"),
   token: $("token"), error: $("error"), transcript: $("transcript"), latency: $("latency"),
-  sent: $("sent"), played: $("played"), interruptions: $("interruptions"),
+  sent: $("sent"), played: $("played"), interruptions: $("interruptions"), say: $("say"), saySend: $("say-send"),
 };
 
+// The client asks for bridge events: the page shows the server's tool calls as they happen.
 const client = new VoiceBridgeClient();
 window.voiceBridgeDemo = { client }; // for the browser tests and the console
 const lines = new Map(); // item id -> <li>
@@ -19,6 +20,7 @@ client.addEventListener("state", ({ detail: { state } }) => {
   ui.connect.disabled = busy;
   ui.hangup.disabled = !busy;
   ui.mute.disabled = state !== "connected";
+  ui.say.disabled = ui.saySend.disabled = state !== "connected";
   if (state === "closed") {
     ui.level.style.width = "0";
   }
@@ -35,6 +37,19 @@ client.addEventListener("transcript", ({ detail: { role, item, text, final } }) 
   }
   line.textContent = text;
   line.classList.toggle("partial", !final);
+});
+
+client.addEventListener("tool", ({ detail: { callId, name, outcome, durationMs } }) => {
+  let line = lines.get(callId);
+  if (!line) {
+    line = document.createElement("li");
+    line.className = "tool";
+    line.dataset.call = callId;
+    lines.set(callId, line);
+    ui.transcript.append(line);
+  }
+  line.textContent = outcome === null ? `${name}: running…` : `${name}: ${outcome} (${Math.round(durationMs)} ms)`;
+  line.classList.toggle("partial", outcome === null);
 });
 
 client.addEventListener("interrupted", ({ detail }) => {
@@ -71,6 +86,20 @@ ui.connect.addEventListener("click", async () => {
 });
 
 ui.hangup.addEventListener("click", () => client.hangUp());
+
+$("say-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = ui.say.value.trim();
+  if (!text) {
+    return;
+  }
+  const line = document.createElement("li");
+  line.className = "user typed";
+  line.textContent = text;
+  ui.transcript.append(line);
+  client.say(text);
+  ui.say.value = "";
+});
 $("token-form").addEventListener("submit", (e) => e.preventDefault());
 
 ui.mute.addEventListener("click", () => {

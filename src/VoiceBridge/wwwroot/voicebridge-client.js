@@ -21,7 +21,7 @@ const WIRE_RATE = 24000;
 
 /**
  * Events: "state", "transcript", "error", "latency", "level", "interrupted", "resumed" ({ replayedEvents }),
- * "event" (every server event).
+ * "tool" ({ callId, name, outcome, durationMs }: a server tool started or completed), "event" (every server event).
  */
 export class VoiceBridgeClient extends EventTarget {
   /**
@@ -142,6 +142,12 @@ export class VoiceBridgeClient extends EventTarget {
     }
   }
 
+  /** Sends a typed user message and asks for an answer (with the simulator, `/tool <name> <json>` calls a tool). */
+  say(text) {
+    this.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } });
+    this.send({ type: "response.create" });
+  }
+
   /** Sends a Realtime client event (an object with a `type`). */
   send(event) {
     if (this._socket?.readyState !== WebSocket.OPEN) {
@@ -221,6 +227,17 @@ export class VoiceBridgeClient extends EventTarget {
         this._emit("resumed", { replayedEvents: event.replayed_events ?? 0 });
         break;
 
+
+      case "bridge.tool_call.started":
+      case "bridge.tool_call.completed":
+        // A server tool the bridge runs: name and outcome only, never its arguments or result.
+        this._emit("tool", {
+          callId: event.call_id,
+          name: event.name,
+          outcome: event.outcome ?? null,
+          durationMs: event.duration_ms ?? null,
+        });
+        break;
       case "session.created":
         this._sessionId = event.session?.id ?? null;
         this._setState("connected");

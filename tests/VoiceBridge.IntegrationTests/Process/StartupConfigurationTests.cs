@@ -19,6 +19,8 @@ public sealed class StartupConfigurationTests
     [InlineData("VoiceBridge__Upstream__SessionShape", "Gamma", "VoiceBridge:Upstream:SessionShape")]
     [InlineData("VoiceBridge__Session__TurnDetection", "always", "VoiceBridge:Session:TurnDetection")]
     [InlineData("VoiceBridge__Session__Voice", " ", "VoiceBridge:Session:Voice")]
+    [InlineData("VoiceBridge__Tools__0__Name", "bad name", "VoiceBridge:Tools:0:Name")]
+    [InlineData("VoiceBridge__Webhooks__MaxConcurrentCallsPerSession", "0", "VoiceBridge:Webhooks:MaxConcurrentCallsPerSession")]
     public async Task Startup_InvalidValue_ExitsTwoWithOneLineNamingTheKey(string variable, string value, string key)
     {
         using var timeout = TestTimeout.Source(60);

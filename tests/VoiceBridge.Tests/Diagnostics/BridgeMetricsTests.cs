@@ -39,6 +39,9 @@ public sealed class BridgeMetricsTests
                 ["voicebridge_upstream_reconnects_total"] = "counter",
                 ["voicebridge_sessions_detached"] = "gauge",
                 ["voicebridge_resumes_total"] = "counter",
+                ["voicebridge_tool_calls_total"] = "counter",
+                ["voicebridge_tool_call_duration_seconds"] = "histogram",
+                ["voicebridge_webhook_deliveries_total"] = "counter",
             },
             families);
     }
@@ -388,5 +391,7 @@ public sealed class BridgeMetricsTests
         metrics.UpstreamReconnect("upstream_expired", "ok");
         metrics.SessionDetached();
         metrics.Resume("resumed");
+        metrics.ToolCall("lookup_order", "ok", TimeSpan.FromMilliseconds(120));
+        metrics.WebhookDelivery("tool", "ok");
     }
 }
