@@ -25,7 +25,13 @@ internal sealed record MetricsScrape(double GcGen0, double GcGen1, double GcGen2
                 continue;
             }
 
+            // OpenTelemetry's exporter writes a series without labels as name{}: the same series as the bare name.
             var series = line[..space];
+            if (series.EndsWith("{}", StringComparison.Ordinal))
+            {
+                series = series[..^2];
+            }
+
             switch (series)
             {
                 case "dotnet_gc_collections_total{generation=\"0\"}":

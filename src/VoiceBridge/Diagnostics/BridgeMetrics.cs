@@ -10,8 +10,9 @@ namespace VoiceBridge.Diagnostics;
 /// The bridge's instruments (meter <c>VoiceBridge</c>) behind intention-revealing methods. Every method
 /// records with tags from fixed sets (or the caller's constant code strings) through the struct-tag
 /// overloads, so a call allocates nothing; without a listener each call is little more than a branch.
-/// Prometheus names are derived by <see cref="PrometheusNaming"/>: dots become underscores, the unit
-/// <c>s</c> adds <c>_seconds</c>, counters end in <c>_total</c>.
+/// Prometheus names are derived by OpenTelemetry's exporter: dots become underscores, the unit <c>s</c> adds
+/// <c>_seconds</c> (<c>By</c> adds <c>_bytes</c> unless the name ends in it), counters end in <c>_total</c>, and a unit in
+/// braces (<c>{frame}</c>) adds nothing.
 /// </summary>
 internal sealed class BridgeMetrics
 {
@@ -97,7 +98,7 @@ internal sealed class BridgeMetrics
         _webhookDeliveries = Meter.CreateCounter<long>("voicebridge.webhook_deliveries", "{delivery}", "Webhook requests the bridge made (retries included in one delivery), by kind (tool, session_ended) and outcome.");
     }
 
-    /// <summary>The meter the collector (and only this process's collector) subscribes to.</summary>
+    /// <summary>This host's meter; OpenTelemetry listens to this instance only (MeterScope.Local), not to others of the same name.</summary>
     public Meter Meter { get; }
 
     /// <summary>At session end, once: <paramref name="outcome"/> is the session's reason code (<c>browser_closed</c>, an error code…).</summary>
@@ -205,8 +206,8 @@ internal sealed class BridgeMetrics
 
     /// <summary>
     /// Adds 0 to every series of a fixed label set, so a fresh process exposes them at 0 (rates and absent-series
-    /// alerts work from the first scrape) instead of letting them appear on first use. Called by the collector
-    /// once it listens; codes and outcomes are open sets and appear when first recorded.
+    /// alerts work from the first scrape) instead of letting them appear on first use. Called once the host's
+    /// MeterProvider listens (a measurement made before is not seen); codes and outcomes are open sets and appear when first recorded.
     /// </summary>
     public void PublishKnownSeries()
     {

@@ -1,16 +1,20 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace VoiceBridge.Diagnostics;
 
 /// <summary>
-/// Benchmark-only GC figures for <c>/metrics</c> (<c>Telemetry:BenchmarkCounters</c>): bytes allocated since start
-/// (precise), and the longest pause of the collections seen since the previous scrape. The runtime keeps only the
+/// Benchmark-only GC figures for <c>/metrics</c> (<c>Telemetry:BenchmarkCounters</c>), observable instruments on their
+/// own meter: bytes allocated since start (precise), and the longest pause of the collections seen since the previous scrape. The runtime keeps only the
 /// last collection's pauses, so a timer samples <see cref="GC.GetGCMemoryInfo(GCKind)"/> every 50 ms; collections
 /// that fall between two samples are counted in <c>dotnet_gc_pause_unsampled_total</c> rather than guessed.
-/// Off, the service returns at once and <see cref="Collect"/> adds nothing.
+/// Off, the service returns at once and no meter exists.
 /// </summary>
 internal sealed class GcBenchmarkCounters : BackgroundService
 {
+    /// <summary>The benchmark's meter; created only when the counters are on, so that off, nothing of it exists.</summary>
+    public const string MeterName = "VoiceBridge.Benchmark";
+
     private static readonly TimeSpan SamplePeriod = TimeSpan.FromMilliseconds(50);
 
     private readonly bool _enabled;
@@ -21,36 +25,31 @@ internal sealed class GcBenchmarkCounters : BackgroundService
     private long _unsampled;
     private int _lastCollectionCount;
 
-    public GcBenchmarkCounters(IOptions<TelemetryOptions> options, TimeProvider timeProvider)
+    public GcBenchmarkCounters(IOptions<TelemetryOptions> options, TimeProvider timeProvider, IMeterFactory meterFactory)
     {
         _enabled = options.Value.BenchmarkCounters;
         _timeProvider = timeProvider;
+        if (_enabled)
+        {
+            // The factory owns the meter and disposes it with the host.
+            var meter = meterFactory.Create(new MeterOptions(MeterName));
+            meter.CreateObservableCounter("dotnet.gc.allocated", static () => GC.GetTotalAllocatedBytes(precise: true), "By", "Bytes allocated on the managed heap since the process started (benchmark counters).");
+            meter.CreateObservableGauge("dotnet.gc.pause.max", () => TakeMaxPause().TotalSeconds, "s", "Longest pause of the collections sampled since the previous collection of the metrics (benchmark counters).");
+            meter.CreateObservableCounter("dotnet.gc.pause.unsampled", () => Volatile.Read(ref _unsampled), "{collection}", "Collections whose pause the 50 ms sampler missed (benchmark counters).");
+            meter.CreateObservableCounter("dotnet.threadpool.work_items", static () => ThreadPool.CompletedWorkItemCount, "{work_item}", "Thread-pool work items completed since the process started (benchmark counters).");
+        }
     }
 
-    public IReadOnlyList<MetricFamily> Collect()
+    /// <summary>The longest pause seen since the previous call, then starts over (one call per scrape).</summary>
+    internal TimeSpan TakeMaxPause()
     {
-        if (!_enabled)
-        {
-            return [];
-        }
-
         Sample();
-        TimeSpan maxPause;
-        long unsampled;
         lock (_lock)
         {
-            maxPause = _maxPauseSinceScrape;
-            unsampled = _unsampled;
+            var maxPause = _maxPauseSinceScrape;
             _maxPauseSinceScrape = TimeSpan.Zero;
+            return maxPause;
         }
-
-        return
-        [
-            Single("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started (benchmark counters).", MetricType.Counter, GC.GetTotalAllocatedBytes(precise: true)),
-            Single("dotnet_gc_pause_max_seconds", "Longest pause of the collections sampled since the previous scrape (benchmark counters).", MetricType.Gauge, maxPause.TotalSeconds),
-            Single("dotnet_gc_pause_unsampled_total", "Collections whose pause the 50 ms sampler missed (benchmark counters).", MetricType.Counter, unsampled),
-            Single("dotnet_threadpool_work_items_total", "Thread-pool work items completed since the process started (benchmark counters).", MetricType.Counter, ThreadPool.CompletedWorkItemCount),
-        ];
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -105,7 +104,4 @@ internal sealed class GcBenchmarkCounters : BackgroundService
             }
         }
     }
-
-    private static MetricFamily Single(string name, string help, MetricType type, double value) =>
-        new(name, help, type, [new MetricSample(MetricSample.NoLabels, value)]);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -7,49 +6,31 @@ using OpenTelemetry.Resources;
 namespace VoiceBridge.Diagnostics;
 
 /// <summary>
-/// Optional push of the metrics over OTLP when <c>VoiceBridge:Telemetry:OtlpEndpoint</c> is set: the bridge's
-/// meter plus the runtime's built-in <c>System.Runtime</c> meter and Polly's (the upstream connect's retries and
-/// timeouts, <c>resilience.polly.*</c>), through the OpenTelemetry SDK's own listener
-/// (OpenTelemetry.Extensions.Hosting does not restore here, so the provider's lifetime is this service's).
-/// The SDK subscribes by meter name, which is one meter per process outside tests.
+/// The optional OTLP push (<c>VoiceBridge:Telemetry:OtlpEndpoint</c>). The bridge's, ASP.NET Core's and the runtime's
+/// meters go through a periodic reader on the host's one <see cref="MeterProvider"/>, beside the Prometheus exporter
+/// (<see cref="AddExporter"/>). Polly's meter needs a second, OTLP-only provider (this service): the SDK
+/// has no per-exporter meter filter, and Polly's millisecond histograms would put <c>_milliseconds</c> names on
+/// <c>/metrics</c>, which Prometheus' naming rules (<c>promtool check metrics</c>) refuse. Polly records at connect
+/// time only, so the second listener costs nothing per frame.
 /// </summary>
 internal sealed class OtlpMetricsExport : IHostedService, IDisposable
 {
-    /// <summary>
-    /// Polly.Extensions' one process-wide meter. Not on <c>/metrics</c>: <see cref="MetricsCollector"/> subscribes to
-    /// this host's own meter instance only, and Polly's histograms are in milliseconds, which Prometheus' naming rules
-    /// (<c>promtool check metrics</c>) refuse; the planned OpenTelemetry-based <c>/metrics</c> can add it by name.
-    /// </summary>
+    /// <summary>Polly.Extensions' one process-wide meter: the upstream connect's retries and timeouts, <c>resilience.polly.*</c>.</summary>
     internal const string PollyMeterName = "Polly";
 
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(3);
 
     private readonly TelemetryOptions _options;
-    private readonly IHostEnvironment _environment;
-    private MeterProvider? _provider;
+    private MeterProvider? _pollyProvider;
 
-    public OtlpMetricsExport(IOptions<TelemetryOptions> options, IHostEnvironment environment)
-    {
-        _options = options.Value;
-        _environment = environment;
-    }
+    public OtlpMetricsExport(TelemetryOptions options) => _options = options;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.OtlpEndpoint is { } endpoint)
-        {
-            _provider = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(_environment.ApplicationName))
-                .AddMeter(BridgeMetrics.MeterName, "System.Runtime", PollyMeterName)
-                .AddOtlpExporter((exporter, reader) =>
-                {
-                    exporter.Protocol = _options.OtlpProtocol;
-                    exporter.Endpoint = ExporterEndpoint(new Uri(endpoint), _options.OtlpProtocol);
-                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)_options.OtlpExportInterval.TotalMilliseconds;
-                })
-                .Build();
-        }
-
+        var builder = Sdk.CreateMeterProviderBuilder()
+            .ConfigureResource(resource => resource.AddService(BridgeMetrics.MeterName))
+            .AddMeter(PollyMeterName);
+        _pollyProvider = AddExporter(builder, _options).Build();
         return Task.CompletedTask;
     }
 
@@ -59,11 +40,23 @@ internal sealed class OtlpMetricsExport : IHostedService, IDisposable
     /// </summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _provider?.Shutdown((int)ShutdownTimeout.TotalMilliseconds);
+        _pollyProvider?.Shutdown((int)ShutdownTimeout.TotalMilliseconds);
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _provider?.Dispose();
+    public void Dispose() => _pollyProvider?.Dispose();
+
+    public static MeterProviderBuilder AddExporter(MeterProviderBuilder builder, TelemetryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var endpoint = new Uri(options.OtlpEndpoint!);
+        return builder.AddOtlpExporter((exporter, reader) =>
+        {
+            exporter.Protocol = options.OtlpProtocol;
+            exporter.Endpoint = ExporterEndpoint(endpoint, options.OtlpProtocol);
+            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)options.OtlpExportInterval.TotalMilliseconds;
+        });
+    }
 
     /// <summary>
     /// Over HTTP the exporter posts to the endpoint exactly as given, so a bare collector address gets the

@@ -1,76 +1,50 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Diagnostics.Metrics;
 
 namespace VoiceBridge.Diagnostics;
 
 /// <summary>
-/// Process and runtime figures read at scrape time, under the names the Prometheus ecosystem uses for them.
-/// Nothing here runs between scrapes.
+/// The six process and runtime series the README documents, under the names Prometheus dashboards and the alert rules
+/// use (<c>process_cpu_seconds_total</c>, <c>dotnet_gc_collections_total{generation}</c>…), as observable instruments
+/// read at collection time. The runtime's own <c>System.Runtime</c> meter (OpenTelemetry.Instrumentation.Runtime) is
+/// exported beside them, but its names and labels differ (<c>dotnet_process_cpu_time_seconds_total{cpu_mode}</c>,
+/// <c>gc_heap_generation="gen0"</c>, per-generation rather than cumulative counts) and no view can rename a label,
+/// so these few stay.
 /// </summary>
-internal static class ProcessMetrics
+internal sealed class ProcessMetrics
 {
-    private const string StatmPath = "/proc/self/statm";
+    public const string MeterName = "VoiceBridge.Process";
 
-    private static readonly Lazy<double> StartTimeSeconds = new(() =>
+    private static readonly KeyValuePair<string, object?>[] Generations = [new("generation", "0"), new("generation", "1"), new("generation", "2")];
+
+    private readonly double _startTimeSeconds;
+
+    public ProcessMetrics(IMeterFactory meterFactory)
     {
-        using var process = Process.GetCurrentProcess();
-        return (process.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-    });
-
-    private static readonly KeyValuePair<string, string>[][] Generations =
-    [
-        [new("generation", "0")],
-        [new("generation", "1")],
-        [new("generation", "2")],
-    ];
-
-    public static IReadOnlyList<MetricFamily> Collect()
-    {
-        var gcCollections = new MetricSample[Math.Min(GC.MaxGeneration + 1, Generations.Length)];
-        for (var generation = 0; generation < gcCollections.Length; generation++)
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        using (var process = Process.GetCurrentProcess())
         {
-            gcCollections[generation] = new MetricSample(Generations[generation], GC.CollectionCount(generation));
+            _startTimeSeconds = (process.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
         }
 
-        return
-        [
-            Single("process_cpu_seconds_total", "Total user and system CPU time spent, in seconds.", MetricType.Counter, Environment.CpuUsage.TotalTime.TotalSeconds),
-            Single("process_resident_memory_bytes", "Resident memory size, in bytes.", MetricType.Gauge, ResidentMemoryBytes()),
-            Single("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds.", MetricType.Gauge, StartTimeSeconds.Value),
-            new MetricFamily(
-                "dotnet_gc_collections_total",
-                "Garbage collections since the process started, by generation (a collection of generation n also counts for every lower one).",
-                MetricType.Counter,
-                gcCollections),
-            Single("dotnet_gc_pause_seconds_total", "Total time the garbage collector paused the process, in seconds.", MetricType.Counter, GC.GetTotalPauseDuration().TotalSeconds),
-            Single("dotnet_threadpool_queue_length", "Work items queued to the thread pool and not yet started.", MetricType.Gauge, ThreadPool.PendingWorkItemCount),
-        ];
+        var meter = meterFactory.Create(new MeterOptions(MeterName));
+        meter.CreateObservableCounter("process.cpu", static () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Total user and system CPU time spent, in seconds.");
+        // On Linux the runtime reads the working set from VmRSS: the resident set size Prometheus' name promises.
+        meter.CreateObservableGauge("process.resident_memory", static () => Environment.WorkingSet, "By", "Resident memory size, in bytes.");
+        meter.CreateObservableGauge("process.start_time", () => _startTimeSeconds, "s", "Start time of the process since the Unix epoch, in seconds.");
+        meter.CreateObservableCounter("dotnet.gc.collections", static () => CollectionCounts(), "{collection}", "Garbage collections since the process started, by generation (a collection of generation n also counts for every lower one).");
+        meter.CreateObservableCounter("dotnet.gc.pause", static () => GC.GetTotalPauseDuration().TotalSeconds, "s", "Total time the garbage collector paused the process, in seconds.");
+        meter.CreateObservableGauge("dotnet.threadpool.queue.length", static () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued to the thread pool and not yet started.");
     }
 
-    /// <summary>RSS from <c>/proc/self/statm</c> (resident pages × page size); the working set elsewhere.</summary>
-    public static double ResidentMemoryBytes()
+    private static Measurement<long>[] CollectionCounts()
     {
-        try
+        var counts = new Measurement<long>[Math.Min(GC.MaxGeneration + 1, Generations.Length)];
+        for (var generation = 0; generation < counts.Length; generation++)
         {
-            if (File.Exists(StatmPath))
-            {
-                var fields = File.ReadAllText(StatmPath).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length > 1 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pages))
-                {
-                    return (double)pages * Environment.SystemPageSize;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            counts[generation] = new Measurement<long>(GC.CollectionCount(generation), Generations[generation]);
         }
 
-        return Environment.WorkingSet;
+        return counts;
     }
-
-    private static MetricFamily Single(string name, string help, MetricType type, double value) =>
-        new(name, help, type, [new MetricSample(MetricSample.NoLabels, value)]);
 }

@@ -19,7 +19,7 @@ internal sealed class TelemetryOptions
     public int ForwardSampleEvery { get; set; } = 16;
 
     /// <summary>
-    /// When set, the <c>VoiceBridge</c> and <c>System.Runtime</c> meters are also pushed over OTLP to this
+    /// When set, the meters of <c>/metrics</c> and Polly's are also pushed over OTLP to this
     /// collector (e.g. <c>http://otel-collector:4317</c> for gRPC, <c>http://otel-collector:4318</c> for HTTP).
     /// Independent of <see cref="Metrics"/>.
     /// </summary>

@@ -100,7 +100,7 @@ internal static class VoiceBridgeHosting
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
         services.AddVoiceBridgeLimits();
-        services.AddVoiceBridgeMetrics();
+        services.AddVoiceBridgeMetrics(builder.Configuration);
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
         services.AddVoiceBridgeTools();

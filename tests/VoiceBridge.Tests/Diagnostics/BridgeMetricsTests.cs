@@ -20,7 +20,7 @@ public sealed class BridgeMetricsTests
         using var harness = new MetricsHarness();
         UseEveryInstrument(harness.Metrics);
 
-        var families = harness.Parse().Families.Values.ToDictionary(f => f.Name, f => f.Type);
+        var families = harness.Parse().Families.Values.Where(f => f.Name.StartsWith("voicebridge_", StringComparison.Ordinal)).ToDictionary(f => f.Name, f => f.Type);
 
         Assert.Equal(
             new Dictionary<string, string?>
@@ -47,12 +47,12 @@ public sealed class BridgeMetricsTests
     }
 
     [Fact]
-    public void Scrape_WithProcessMetrics_ParsesUnderTheFormatsRules()
+    public void Scrape_ProcessMetrics_HaveTheDocumentedNamesAndParseUnderTheFormatsRules()
     {
         using var harness = new MetricsHarness();
         UseEveryInstrument(harness.Metrics);
 
-        var exposition = harness.Parse(withProcess: true);
+        var exposition = harness.Parse();
 
         Assert.True(exposition.Value("process_resident_memory_bytes") > 0);
         Assert.True(exposition.Value("process_cpu_seconds_total") > 0);
@@ -211,7 +211,7 @@ public sealed class BridgeMetricsTests
     }
 
     [Fact]
-    public void FreshCollector_ExposesTheFixedLabelSetsAtZero()
+    public void FreshHost_ExposesTheFixedLabelSetsAtZero()
     {
         using var harness = new MetricsHarness();
 
@@ -254,20 +254,22 @@ public sealed class BridgeMetricsTests
     [Fact]
     public void UnboundedTagValues_AreCappedIntoAnOverflowSeries()
     {
+        // OpenTelemetry's default cardinality limit per metric: 2000 series, then one otel_metric_overflow series.
+        const int MaxSeries = 2000;
         using var harness = new MetricsHarness();
 
-        for (var i = 0; i < SeriesTable<SumCell>.MaxSeries + 50; i++)
+        for (var i = 0; i < MaxSeries + 50; i++)
         {
             harness.Metrics.Error("code_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var errors = harness.Parse().Samples.Where(s => s.Name == "voicebridge_errors_total").ToList();
-        Assert.Equal(SeriesTable<SumCell>.MaxSeries + 1, errors.Count);
+        Assert.Equal(MaxSeries + 1, errors.Count);
         Assert.Equal(50, Assert.Single(errors, s => s.Labels.ContainsKey("otel_metric_overflow")).Value);
     }
 
     [Fact]
-    public void HotPathMethods_WithTheCollectorAttached_AllocateNothing()
+    public void HotPathMethods_WithTheExporterAttached_AllocateNothing()
     {
         using var harness = new MetricsHarness(forwardSampleEvery: 4);
         var usage = new TokenUsage(130, 75, 110, 20, 0, 64, 15, 60);
@@ -325,7 +327,7 @@ public sealed class BridgeMetricsTests
     }
 
     /// <summary>
-    /// Not an assertion on time: prints the cost of one FrameForwarded with the collector listening, next to the
+    /// Not an assertion on time: prints the cost of one FrameForwarded with OpenTelemetry listening, next to the
     /// floor (the same two Counter.Add calls delivered to a listener that does nothing), and without a listener.
     /// </summary>
     [Fact]
@@ -350,7 +352,7 @@ public sealed class BridgeMetricsTests
         });
         var unobserved = Measure(() => idle.Metrics.FrameForwarded(FrameDirection.Inbound, FrameKind.Binary, 960));
 
-        _output.WriteLine($"FrameForwarded, collector attached: {collector:0.0} ns; same two Add calls to a no-op listener: {floor:0.0} ns; no listener: {unobserved:0.0} ns");
+        _output.WriteLine($"FrameForwarded, OpenTelemetry listening: {collector:0.0} ns; same two Add calls to a no-op listener: {floor:0.0} ns; no listener: {unobserved:0.0} ns");
         Assert.True(harness.Parse().Value("voicebridge_frames_total", ("direction", "inbound"), ("kind", "binary")) > 0);
 
         static double Measure(Action call)

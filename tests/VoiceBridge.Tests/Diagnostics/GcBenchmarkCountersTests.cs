@@ -1,37 +1,39 @@
-using Microsoft.Extensions.Options;
-using VoiceBridge.Diagnostics;
-
 namespace VoiceBridge.Tests.Diagnostics;
 
 public sealed class GcBenchmarkCountersTests
 {
     [Fact]
-    public void Collect_Off_AddsNothingToMetrics()
+    public void Scrape_Off_HasNoBenchmarkCounter()
     {
-        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions()), TimeProvider.System);
+        using var harness = new MetricsHarness();
 
-        Assert.Empty(counters.Collect());
+        var names = harness.Parse().Families.Keys;
+
+        Assert.DoesNotContain("dotnet_gc_allocated_bytes_total", names);
+        Assert.DoesNotContain("dotnet_gc_pause_max_seconds", names);
+        Assert.DoesNotContain("dotnet_gc_pause_unsampled_total", names);
+        Assert.DoesNotContain("dotnet_threadpool_work_items_total", names);
     }
 
     [Fact]
-    public void Collect_On_ExposesAllocatedBytesAndMaxPause()
+    public void Scrape_On_ExposesAllocatedBytesAndMaxPause()
     {
-        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions { BenchmarkCounters = true }), TimeProvider.System);
+        using var harness = new MetricsHarness(benchmarkCounters: true);
 
-        var families = counters.Collect().ToDictionary(f => f.Name);
+        var exposition = harness.Parse();
 
-        Assert.Equal(MetricType.Counter, families["dotnet_gc_allocated_bytes_total"].Type);
-        Assert.True(families["dotnet_gc_allocated_bytes_total"].Samples[0].Value > 0);
-        Assert.Equal(MetricType.Gauge, families["dotnet_gc_pause_max_seconds"].Type);
-        Assert.True(families["dotnet_gc_pause_max_seconds"].Samples[0].Value >= 0);
-        Assert.Contains("dotnet_gc_pause_unsampled_total", families.Keys);
+        Assert.Equal("counter", exposition.Families["dotnet_gc_allocated_bytes_total"].Type);
+        Assert.True(exposition.Value("dotnet_gc_allocated_bytes_total") > 0);
+        Assert.Equal("gauge", exposition.Families["dotnet_gc_pause_max_seconds"].Type);
+        Assert.True(exposition.Value("dotnet_gc_pause_max_seconds") >= 0);
+        Assert.Equal("counter", exposition.Families["dotnet_gc_pause_unsampled_total"].Type);
     }
 
     [Fact]
-    public async Task Collect_On_CountsThreadPoolWorkItems()
+    public async Task Scrape_On_CountsThreadPoolWorkItems()
     {
-        var counters = new GcBenchmarkCounters(Options.Create(new TelemetryOptions { BenchmarkCounters = true }), TimeProvider.System);
-        double WorkItems() => counters.Collect().Single(f => f.Name == "dotnet_threadpool_work_items_total").Samples[0].Value;
+        using var harness = new MetricsHarness(benchmarkCounters: true);
+        double WorkItems() => harness.Parse().Value("dotnet_threadpool_work_items_total");
 
         var before = WorkItems();
         for (var i = 0; i < 20; i++)
@@ -39,7 +41,7 @@ public sealed class GcBenchmarkCountersTests
             await Task.Run(() => { });
         }
 
-        Assert.Equal(MetricType.Counter, counters.Collect().Single(f => f.Name == "dotnet_threadpool_work_items_total").Type);
+        Assert.Equal("counter", harness.Parse().Families["dotnet_threadpool_work_items_total"].Type);
 
         // The runtime adds each worker thread's count to the total in batches, so a busy machine shows them a little later.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
