@@ -112,7 +112,6 @@ internal sealed partial class BridgeSession
             return;
         }
 
-        Metrics.SessionDetached();
         ResumeLog.Detached(Logger, Id, _resumeTokens!.Options.ResumeWindow.TotalSeconds);
         keeping.Start(TaskScheduler.Default);
     }
@@ -268,8 +267,16 @@ internal sealed partial class BridgeSession
     /// <summary>Enters the detached phase (under the lock); the returned task, once started, keeps frames until an attach or the close.</summary>
     private Task<Task> StartDetachedLocked(SessionLeg? vanished)
     {
+        if (!_countedDetached)
+        {
+            // Counted under the lock LeaveDetachedLocked takes, and before the phase shows (the increment is a full
+            // fence): the gauge never dips below zero, and whoever sees "detached" sees it counted. A socket that failed
+            // before its attach (RestartDetached) had left the phase, and is counted again here.
+            _countedDetached = true;
+            Metrics.SessionDetached();
+        }
+
         _phase = PhaseDetached;
-        _countedDetached = true;
         _stopKeeping = false;
         _kept ??= new ResumeBuffer(_resumeTokens!.Options.ResumeBufferBytes);
         StartResumeWindowLocked();

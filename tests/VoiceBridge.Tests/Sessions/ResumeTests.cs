@@ -82,10 +82,12 @@ public class ResumeTests
         Assert.True(h.ResumeTokens!.TryClaim(token, h.Session));
         var (first, firstRun) = h.Resume();
         var second = Parse(await h.ReceiveTextAsync(first.Client)).GetProperty("resume_token").GetString()!;
+        Assert.Equal(0, h.Metrics.Parse().Value("voicebridge_sessions_detached"));
 
         first.Vanish(first.Client);
         await firstRun.WaitAsync(h.Token);
         Assert.Equal("detached", h.Session.StateName);
+        Assert.Equal(1, h.Metrics.Parse().Value("voicebridge_sessions_detached"));
         await h.SendTextAsync(h.Upstream, """{"type":"response.created","event_id":"kept"}""");
         await h.WaitUntilAsync(() => h.Session.KeptBytes > 0);
         Assert.False(h.ResumeTokens.TryClaim(token, h.Session));
