@@ -104,7 +104,9 @@ internal sealed class BrowserEventGate
                     return GateVerdict.Refuse(BridgeErrors.SystemItemLocked) with { TurnEnded = true };
                 }
 
-                return ApplyFieldPolicy(message, _services.ResponsePolicy, prefix: "response.") with { TurnEnded = true };
+                // A response's own tools (when the policy lets the browser set them) replace the session's for that
+                // response: the server's stay in front, and a tool named like one of them is refused, as for a session.update.
+                return ToolPolicy.KeepServerTools(ApplyFieldPolicy(message, _services.ResponsePolicy, prefix: "response."), _services.Tools?.Catalog, container: "response") with { TurnEnded = true };
         }
 
         return new(OutboundFrame.Rented(FrameKind.Text, message.Buffer!, message.Length), null, null);

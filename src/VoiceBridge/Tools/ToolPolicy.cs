@@ -11,15 +11,19 @@ namespace VoiceBridge.Tools;
 /// </summary>
 internal static class ToolPolicy
 {
-    /// <summary>Applied to the gate's verdict on a browser <c>session.update</c>, after the field policy.</summary>
-    public static GateVerdict KeepServerTools(GateVerdict verdict, ToolCatalog? catalog)
+    /// <summary>
+    /// Applied to the gate's verdict on a browser <c>session.update</c> (or, with <paramref name="container"/>
+    /// <c>response</c>, on a <c>response.create</c>, whose <c>response.tools</c> replaces the session's for one
+    /// response), after the field policy.
+    /// </summary>
+    public static GateVerdict KeepServerTools(GateVerdict verdict, ToolCatalog? catalog, string container = "session")
     {
         if (catalog is null || catalog.IsEmpty || verdict.Forward is not { } frame || frame.Payload.Span.IndexOf("tools"u8) < 0)
         {
             return verdict;
         }
 
-        var merged = ToolSessionJson.MergeTools(frame.Payload.Span, catalog, out var refused);
+        var merged = ToolSessionJson.MergeTools(frame.Payload.Span, catalog, out var refused, container);
         if (merged is null)
         {
             return verdict;

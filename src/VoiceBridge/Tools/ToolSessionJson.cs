@@ -32,8 +32,9 @@ internal static class ToolSessionJson
     /// When <paramref name="frame"/> (a token's or browser's <c>session.update</c>) sets <c>session.tools</c>: the frame
     /// with the server's tools first, then those of the frame except any named like a declared tool (listed in
     /// <paramref name="refused"/>). Null when the frame sets no tools (or cannot be read): forward it as it is.
+    /// <paramref name="container"/> is <c>response</c> for a <c>response.create</c>'s one-response override.
     /// </summary>
-    public static byte[]? MergeTools(ReadOnlySpan<byte> frame, ToolCatalog catalog, out IReadOnlyList<string> refused)
+    public static byte[]? MergeTools(ReadOnlySpan<byte> frame, ToolCatalog catalog, out IReadOnlyList<string> refused, string container = "session")
     {
         refused = [];
         if (catalog.IsEmpty)
@@ -51,7 +52,7 @@ internal static class ToolSessionJson
             return null;
         }
 
-        if (root?["session"] is not JsonObject session || !session.ContainsKey("tools"))
+        if (root?[container] is not JsonObject session || !session.ContainsKey("tools"))
         {
             return null;
         }

@@ -117,5 +117,30 @@ public sealed class ClientAndMcpToolTests
         Assert.DoesNotContain("mcp-secret", scene.Bridge.Logs.AllText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task BrowserAllowedToSetTools_ServerToolsStayInFront_ASameNamedOneIsRefused_InASessionUpdateAndInAResponseCreate()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await ToolScene.StartAsync(ct, simulator: false, settings: new Dictionary<string, string?> { ["VoiceBridge:Session:ClientMayUpdate:0"] = "tools" });
+        const string Theirs = """[{"type":"function","name":"lookup_order","description":"forged","parameters":{"type":"object"}},{"type":"function","name":"mine"}]""";
+
+        await scene.Browser.SendTextAsync("""{"type":"session.update","session":{"type":"realtime","tools":""" + Theirs + "}}", ct);
+        Assert.Equal("session_field_locked", ErrorCode(await scene.ReadUntilAsync(m => m.EventType == "error", ct)));
+        var update = await scene.WaitForUpstreamAsync(e => ToolScene.IsType(e, "session.update") && e.GetProperty("session").TryGetProperty("tools", out var t) && t.GetArrayLength() == 2 && t[1].GetProperty("name").GetString() == "mine", ct);
+        AssertServersFirst(update.GetProperty("session").GetProperty("tools"));
+
+        // response.tools replaces the session's tools for one response: held to the same rule.
+        await scene.Browser.SendTextAsync("""{"type":"response.create","response":{"tools":""" + Theirs + "}}", ct);
+        Assert.Equal("session_field_locked", ErrorCode(await scene.ReadUntilAsync(m => m.EventType == "error", ct)));
+        var create = await scene.WaitForUpstreamAsync(e => ToolScene.IsType(e, "response.create"), ct);
+        AssertServersFirst(create.GetProperty("response").GetProperty("tools"));
+
+        static void AssertServersFirst(JsonElement tools)
+        {
+            Assert.Equal(["lookup_order", "mine"], tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()));
+            Assert.Equal("Looks up an order by its id.", tools[0].GetProperty("description").GetString()); // the server's definition
+        }
+    }
+
     private static string ErrorCode(BrowserMessage message) => message.Json.GetProperty("error").GetProperty("code").GetString()!;
 }
