@@ -27,6 +27,18 @@ internal sealed partial class BridgeSession
 
     private readonly Lock _continuityLock = new();
     private Task _continuityWork = Task.CompletedTask;
+
+    /// <summary>The last upstream replacement (reconnect or rollover switch) started; completed when none is in flight.</summary>
+    private Task ContinuityWork
+    {
+        get
+        {
+            lock (_continuityLock)
+            {
+                return _continuityWork;
+            }
+        }
+    }
     private Task _rollover = Task.CompletedTask;
     private int _upstreamConnections;
 

@@ -142,14 +142,17 @@ internal sealed partial class BridgeSession : IAsyncDisposable
             _connecting = ConnectUpstreamAsync();
             StartRollover();
 
-            // The first loop to report decides; if every loop ended without a decision (a bug), the bridge says so.
+            // The first loop to report decides; if every loop ended without a decision (a bug), the bridge says so. An
+            // upstream replacement in flight is a loop too: a detached session whose upstream dropped has both legs done
+            // until the new connection starts.
             while (!HasEnded)
             {
                 var browser = Volatile.Read(ref _browserLeg);
                 var upstream = UpstreamWork;
-                var legsDone = Task.WhenAll(browser.Completion, upstream);
+                var replacing = ContinuityWork;
+                var legsDone = Task.WhenAll(browser.Completion, upstream, replacing);
                 await Task.WhenAny(_ended.Task, legsDone).ConfigureAwait(false);
-                if (!HasEnded && legsDone.IsCompleted && browser == Volatile.Read(ref _browserLeg) && upstream == UpstreamWork)
+                if (!HasEnded && legsDone.IsCompleted && browser == Volatile.Read(ref _browserLeg) && upstream == UpstreamWork && replacing == ContinuityWork)
                 {
                     End(new(EndTrigger.InternalError));
                 }

@@ -98,6 +98,40 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task UpstreamDropsWhileDetached_IsReplaced_TheResumedBrowserGetsTheFailedResponseTheBridgeEventAndWhatFollowed()
+    {
+        await using var h = new SessionHarness(bridgeEvents: true, resume: true, continuity: Continuity());
+        await h.StartConnectedAsync();
+        var token = Parse(await h.ReceiveTextAsync(h.Browser)).GetProperty("resume_token").GetString()!;
+        var first = await h.NextDialAsync();
+        await h.SendTextAsync(first.Server, """{"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}""");
+        Assert.Equal("response.created", Type(await h.ReceiveTextAsync(h.Browser)));
+        h.BrowserPair.Vanish(h.BrowserPair.Client);
+        await h.WaitUntilAsync(() => h.Session.StateName == "detached");
+
+        // Both legs gone at once: the call waits for the browser on a new upstream connection.
+        first.Vanish(first.Server);
+        var second = await h.NextDialAsync();
+        Assert.Contains("event_voicebridge_session", await h.ReceiveTextAsync(second.Server));
+        await h.SendTextAsync(second.Server, """{"type":"rate_limits.updated","event_id":"after"}""");
+        await h.WaitUntilAsync(() => h.Session.KeptEvents >= 2);
+        Assert.Equal("detached", h.Session.StateName);
+        Assert.Null(h.Session.Outcome);
+
+        Assert.True(h.ResumeTokens!.TryClaim(token, h.Session));
+        var (pair, _) = h.Resume();
+        Assert.Equal(2, Parse(await h.ReceiveTextAsync(pair.Client)).GetProperty("replayed_events").GetInt32());
+        var done = Parse(await h.ReceiveTextAsync(pair.Client));
+        Assert.Equal(("response.done", "resp_1", "failed"), (Type(done), done.GetProperty("response").GetProperty("id").GetString(), done.GetProperty("response").GetProperty("status").GetString()));
+        Assert.Equal("bridge.upstream.reconnected", Type(await h.ReceiveTextAsync(pair.Client)));
+        Assert.Contains("\"after\"", await h.ReceiveTextAsync(pair.Client));
+
+        // And the call goes on, on the new connection.
+        await h.SendTextAsync(pair.Client, """{"type":"response.create","event_id":"next_turn"}""");
+        Assert.Contains("next_turn", await h.ReceiveTextAsync(second.Server));
+    }
+
+    [Fact]
     public async Task UpgradeFailsDuringAResume_StillDetached_KeptEventsWaitForTheNextOne()
     {
         await using var h = new SessionHarness(bridgeEvents: true, resume: true, continuity: Continuity());
@@ -250,6 +284,10 @@ public class ResumeTests
             Assert.Equal(0, h.ResumeTokens!.Count);
         }
     }
+
+    private static string? Type(string json) => Type(Parse(json));
+
+    private static string? Type(JsonElement e) => e.GetProperty("type").GetString();
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }

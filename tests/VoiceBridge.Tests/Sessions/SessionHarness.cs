@@ -55,8 +55,6 @@ internal sealed class SessionHarness : IAsyncDisposable
 
     public ContinuityOptions Continuity { get; }
 
-    public MetricsHarness MetricsHarness => _metrics;
-
     public BridgeSession Session { get; }
 
     public ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Logs { get; } = new();

@@ -65,7 +65,7 @@ public sealed class UpstreamReconnectTests
         Assert.Contains("\"after\"", await h.ReceiveTextAsync(h.Browser));
 
         Assert.Equal(2, h.Session.Summary().UpstreamConnections);
-        Assert.Equal(1, h.MetricsHarness.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_expired"), ("outcome", "ok")));
+        Assert.Equal(1, h.Metrics.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_expired"), ("outcome", "ok")));
         Assert.Null(h.Session.Outcome);
     }
 
@@ -99,7 +99,7 @@ public sealed class UpstreamReconnectTests
         Assert.Contains("next_turn", await h.ReceiveTextAsync(second.Server));
         await h.SendTextAsync(second.Server, """{"type":"response.created","response":{"id":"resp_2"}}""");
         Assert.Contains("resp_2", await h.ReceiveTextAsync(h.Browser));
-        Assert.Equal(1, h.MetricsHarness.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_dropped"), ("outcome", "ok")));
+        Assert.Equal(1, h.Metrics.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_dropped"), ("outcome", "ok")));
     }
 
     [Theory]
@@ -176,7 +176,7 @@ public sealed class UpstreamReconnectTests
         Assert.Equal(code, SessionHarness.ErrorCode(browser.Texts[^1]));
         Assert.Equal((WebSocketCloseStatus)close, browser.Status);
         Assert.Equal(code, (await h.FinishAsync()).Reason);
-        Assert.Equal(1, h.MetricsHarness.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_expired"), ("outcome", "failed")));
+        Assert.Equal(1, h.Metrics.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "upstream_expired"), ("outcome", "failed")));
     }
 
     [Fact]
@@ -245,7 +245,7 @@ public sealed class UpstreamReconnectTests
         var reconnected = JsonDocument.Parse(await h.ReceiveTextAsync(h.Browser)).RootElement;
         Assert.Equal("rollover", reconnected.GetProperty("reason").GetString());
         Assert.Equal(2, reconnected.GetProperty("replayed_items").GetInt32());
-        Assert.Equal(1, h.MetricsHarness.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "rollover"), ("outcome", "ok")));
+        Assert.Equal(1, h.Metrics.Parse().Value("voicebridge_upstream_reconnects_total", ("reason", "rollover"), ("outcome", "ok")));
         Assert.Null(h.Session.Outcome);
     }
 
