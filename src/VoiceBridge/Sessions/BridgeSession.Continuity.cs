@@ -126,24 +126,29 @@ internal sealed partial class BridgeSession
         rollover.RunSynchronously(TaskScheduler.Default);
     }
 
-    /// <summary>No rollover starts from now on; returns the one in progress (or the last one).</summary>
-    private Task StopRollover()
+    /// <summary>No rollover starts from now on (the one in progress, if any, ends with the connect token).</summary>
+    private void StopRollover()
     {
-        Task rollover;
         lock (_continuityLock)
         {
             _rolloverStopped = true;
-            rollover = _rollover;
         }
 
         Continuity.StopRollover();
-        return rollover;
     }
 
     /// <summary>Waits for the rollover and every replacement in flight (the chain may grow while it is awaited).</summary>
     private async Task ContinuityStoppedAsync()
     {
-        await StopRollover().ConfigureAwait(false);
+        StopRollover();
+        Task rollover;
+        lock (_continuityLock)
+        {
+            // Stopped: no other rollover can start after this one.
+            rollover = _rollover;
+        }
+
+        await rollover.ConfigureAwait(false);
         while (true)
         {
             Task work;

@@ -430,7 +430,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         }
 
         _requestAborted.Dispose();
-        _ = StopRollover();
+        StopRollover();
         ToBrowser.DrainAndRelease();
         ReleaseResume();
         ToUpstream.DrainAndRelease();
