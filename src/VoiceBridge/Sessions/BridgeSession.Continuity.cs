@@ -14,8 +14,10 @@ namespace VoiceBridge.Sessions;
 /// </summary>
 /// <remarks>
 /// Every replacement runs as one link of a chain (<see cref="_continuityWork"/>), so a drop during a rollover's switch
-/// waits for it and then finds out whether the dropped leg is still the current one. The chain and the rollover loop
-/// are awaited before the session closes its upstream; both stop when the session ends (its connect token).
+/// waits for it and then finds out whether the dropped leg is still the current one. Rollover is a timer while it is not
+/// due (<see cref="UpstreamContinuity.StartRolloverTimer"/>: an idle session holds no waiting task for its 55 minutes),
+/// then a task (<see cref="_rollover"/>) until it has switched. The chain and the rollover are awaited before the
+/// session closes its upstream; both stop when the session ends (its connect token, and the timer is disposed).
 /// </remarks>
 internal sealed partial class BridgeSession
 {
@@ -39,7 +41,10 @@ internal sealed partial class BridgeSession
             }
         }
     }
+    /// <summary>The rollover in progress (started by the rollover timer), or the last one; guarded by <see cref="_continuityLock"/>.</summary>
     private Task _rollover = Task.CompletedTask;
+    private bool _rollingOver;
+    private bool _rolloverStopped;
     private int _upstreamConnections;
 
     /// <summary>The conversation as text: what a replacement connection is primed with, and the session-ended transcript.</summary>
@@ -92,14 +97,58 @@ internal sealed partial class BridgeSession
     {
         if (Continuity.Options.ReconnectUpstream)
         {
-            _rollover = RolloverLoopAsync(_connectCts.Token);
+            Continuity.StartRolloverTimer(static state => ((BridgeSession)state!).OnRolloverTimer(), this);
         }
     }
 
-    /// <summary>Waits for the rollover loop and every replacement in flight (the chain may grow while it is awaited).</summary>
+    /// <summary>
+    /// The rollover timer fired: if rollover is due now (the deadline may have moved since it was armed) and none is in
+    /// progress, one starts here, on the timer's thread, up to its first wait.
+    /// </summary>
+    private void OnRolloverTimer()
+    {
+        Task<Task> rollover;
+        lock (_continuityLock)
+        {
+            // One in progress arms the timer again when it is over.
+            if (_rolloverStopped || _rollingOver || HasEnded || !Continuity.IsRolloverDue())
+            {
+                return;
+            }
+
+            // The token is read here: Release disposes its source only after StopRollover has taken this lock.
+            _rollingOver = true;
+            var token = _connectCts.Token;
+            rollover = new Task<Task>(() => RolloverAsync(token));
+            _rollover = rollover.Unwrap();
+        }
+
+        rollover.RunSynchronously(TaskScheduler.Default);
+    }
+
+    /// <summary>No rollover starts from now on (the one in progress, if any, ends with the connect token).</summary>
+    private void StopRollover()
+    {
+        lock (_continuityLock)
+        {
+            _rolloverStopped = true;
+        }
+
+        Continuity.StopRollover();
+    }
+
+    /// <summary>Waits for the rollover and every replacement in flight (the chain may grow while it is awaited).</summary>
     private async Task ContinuityStoppedAsync()
     {
-        await _rollover.ConfigureAwait(false);
+        StopRollover();
+        Task rollover;
+        lock (_continuityLock)
+        {
+            // Stopped: no other rollover can start after this one.
+            rollover = _rollover;
+        }
+
+        await rollover.ConfigureAwait(false);
         while (true)
         {
             Task work;
@@ -174,16 +223,19 @@ internal sealed partial class BridgeSession
 
     /// <summary>
     /// After <c>RolloverAfter</c> on one connection (or 5 minutes before its <c>expires_at</c>): dial a new one, and at a
-    /// quiet moment switch to it (make-before-break). Ends with the session (its connect token).
+    /// quiet moment switch to it (make-before-break); again while the current connection is due (a failed dial is tried
+    /// again after <see cref="RolloverRetryDelay"/>). Then the timer takes over again. Ends with the session (its
+    /// connect token).
     /// </summary>
-    private async Task RolloverLoopAsync(CancellationToken token)
+    private async Task RolloverAsync(CancellationToken token)
     {
         try
         {
+            // The timer may have fired before the first connection started (whose clock then started afresh): the
+            // loop's condition looks again.
             await _connecting.ConfigureAwait(false);
-            while (!token.IsCancellationRequested && Volatile.Read(ref _upstreamLeg) is not null)
+            while (!token.IsCancellationRequested && Volatile.Read(ref _upstreamLeg) is not null && Continuity.RolloverDueIn() <= TimeSpan.Zero)
             {
-                await Continuity.WaitUntilRolloverDueAsync(token).ConfigureAwait(false);
                 await Continuity.WaitForQuietAsync(QuietPoll, token).ConfigureAwait(false);
 
                 WebSocket next;
@@ -221,6 +273,16 @@ internal sealed partial class BridgeSession
         {
             Log.LoopFailed(Logger, "upstream rollover", e);
             End(new(EndTrigger.InternalError));
+        }
+        finally
+        {
+            lock (_continuityLock)
+            {
+                _rollingOver = false;
+            }
+
+            // For the connection now current (a stopped timer stays stopped).
+            Continuity.ArmRollover();
         }
     }
 

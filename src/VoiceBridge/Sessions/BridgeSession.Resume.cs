@@ -29,8 +29,10 @@ internal sealed partial class BridgeSession
     private const int PhaseAttaching = 2;
 
     private readonly Lock _attachLock = new();
-    private readonly SemaphoreSlim _attachTurn = new(1, 1);
-    private readonly List<Task> _resumeWork = [];
+    // Both made on first use: an attached session that never detached needs no list, and its one turn (the close's)
+    // can wait for the semaphore to exist.
+    private SemaphoreSlim? _attachTurn;
+    private List<Task>? _resumeWork;
     private ResumeTokens? _resumeTokens;
     private string? _resumeKey;
     private ResumeBuffer? _kept;
@@ -42,6 +44,9 @@ internal sealed partial class BridgeSession
     private bool _browserSealed;
     private bool _countedDetached;
     private volatile bool _stopKeeping;
+
+    /// <summary>Attaches take turns with each other and with the session's close (<see cref="SealBrowserAsync"/>).</summary>
+    private SemaphoreSlim AttachTurn => LazyInitializer.EnsureInitialized(ref _attachTurn, static () => new SemaphoreSlim(1, 1));
 
     /// <summary>The browser vanished and the session waits for it (the admin API's <c>state: "detached"</c>).</summary>
     public bool IsDetached => Volatile.Read(ref _phase) != PhaseAttached;
@@ -123,7 +128,7 @@ internal sealed partial class BridgeSession
     /// </summary>
     internal async Task<ResumeResult> ResumeAsync(Func<Task<WebSocket>> accept, string clientAddress, CancellationToken requestAborted)
     {
-        await _attachTurn.WaitAsync(requestAborted).ConfigureAwait(false);
+        await AttachTurn.WaitAsync(requestAborted).ConfigureAwait(false);
         WebSocket socket;
         BrowserLeg? leg;
         try
@@ -175,7 +180,7 @@ internal sealed partial class BridgeSession
         }
         finally
         {
-            _attachTurn.Release();
+            AttachTurn.Release();
         }
 
         using (socket)
@@ -198,7 +203,7 @@ internal sealed partial class BridgeSession
     /// </summary>
     private async Task<SessionLeg> SealBrowserAsync()
     {
-        await _attachTurn.WaitAsync().ConfigureAwait(false);
+        await AttachTurn.WaitAsync().ConfigureAwait(false);
         try
         {
             lock (_attachLock)
@@ -221,7 +226,7 @@ internal sealed partial class BridgeSession
         }
         finally
         {
-            _attachTurn.Release();
+            AttachTurn.Release();
         }
     }
 
@@ -230,7 +235,7 @@ internal sealed partial class BridgeSession
     {
         lock (_attachLock)
         {
-            return Task.WhenAll(_resumeWork);
+            return _resumeWork is null ? Task.CompletedTask : Task.WhenAll(_resumeWork);
         }
     }
 
@@ -291,6 +296,7 @@ internal sealed partial class BridgeSession
     /// <summary>Work the session's close awaits; what has finished is dropped, so blips and replacements do not pile up.</summary>
     private void AddResumeWorkLocked(Task work)
     {
+        _resumeWork ??= [];
         _resumeWork.RemoveAll(static task => task.IsCompleted);
         _resumeWork.Add(work);
     }

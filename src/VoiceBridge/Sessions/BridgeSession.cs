@@ -430,6 +430,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         }
 
         _requestAborted.Dispose();
+        StopRollover();
         ToBrowser.DrainAndRelease();
         ReleaseResume();
         ToUpstream.DrainAndRelease();

@@ -25,6 +25,9 @@ internal sealed class UpstreamContinuity
     /// <summary>Item ids remembered per connection and across earlier ones: enough for hours of turns, bounded against a flood.</summary>
     private const int MaxTrackedItemIds = 4096;
 
+    /// <summary>The longest wait a timer takes (<see cref="ITimer.Change"/>: 0xFFFFFFFE ms, ~49.7 days).</summary>
+    private const double MaxTimerMilliseconds = uint.MaxValue - 1.0;
+
     private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -34,9 +37,18 @@ internal sealed class UpstreamContinuity
     private readonly ConversationRecord _record;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _lock = new();
-    private readonly HashSet<string> _currentItemIds = [];
-    private readonly HashSet<string> _staleItemIds = [];
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made by the first item (under _lock): an idle session has none.
+    private HashSet<string>? _currentItemIds;
+    private HashSet<string>? _staleItemIds;
+    /// <summary>
+    /// What a waiter for a quiet moment waits on; null while nobody waits (an idle session holds none, and the events
+    /// that signal allocate nothing then).
+    /// </summary>
+    private TaskCompletionSource? _changed;
+
+    /// <summary>Fires when the current connection is due for rollover; re-armed when the deadline moves (under <see cref="_lock"/>).</summary>
+    private ITimer? _rolloverTimer;
+    private bool _rolloverStopped;
     private UpstreamPriming? _priming;
     private bool _sessionCreatedDropped;
     private int _sessionUpdatedToDrop;
@@ -172,7 +184,7 @@ internal sealed class UpstreamContinuity
         var itemId = ReadString(clientEvent, "item_id"u8, default);
         lock (_lock)
         {
-            return itemId is not null && _staleItemIds.Contains(itemId);
+            return itemId is not null && _staleItemIds is not null && _staleItemIds.Contains(itemId);
         }
     }
 
@@ -269,16 +281,22 @@ internal sealed class UpstreamContinuity
             _speechInProgress = false;
             _connectionStarted = _timeProvider.GetTimestamp();
             _connectionStartedAt = _timeProvider.GetUtcNow();
-            foreach (var id in _currentItemIds)
+            if (_currentItemIds is { Count: > 0 } current)
             {
-                if (_staleItemIds.Count < MaxTrackedItemIds)
+                _staleItemIds ??= new(StringComparer.Ordinal);
+                foreach (var id in current)
                 {
-                    _staleItemIds.Add(id);
+                    if (_staleItemIds.Count < MaxTrackedItemIds)
+                    {
+                        _staleItemIds.Add(id);
+                    }
                 }
+
+                current.Clear();
             }
 
-            _currentItemIds.Clear();
-            _hasStaleItems = _staleItemIds.Count > 0;
+            _hasStaleItems = _staleItemIds is { Count: > 0 };
+            ArmRolloverLocked();
         }
 
         Signal();
@@ -287,14 +305,93 @@ internal sealed class UpstreamContinuity
     /// <summary>How long until the current connection is due for rollover (zero or less: due now).</summary>
     public TimeSpan RolloverDueIn()
     {
-        var due = _options.RolloverAfter - _timeProvider.GetElapsedTime(Volatile.Read(ref _connectionStarted));
-        DateTimeOffset? expiresAt;
-        DateTimeOffset startedAt;
         lock (_lock)
         {
-            expiresAt = _expiresAt;
-            startedAt = _connectionStartedAt;
+            return RolloverDueInLocked();
         }
+    }
+
+    /// <summary>
+    /// Creates the session's one rollover timer, armed for the current connection's deadline: <paramref name="due"/>
+    /// runs (on a timer thread) when rollover may be due, and asks <see cref="IsRolloverDue"/>. No task waits meanwhile,
+    /// so an idle session holds a timer, not a waiting loop.
+    /// </summary>
+    public void StartRolloverTimer(TimerCallback due, object state)
+    {
+        lock (_lock)
+        {
+            if (_rolloverTimer is not null || _rolloverStopped)
+            {
+                return;
+            }
+
+            _rolloverTimer = _timeProvider.CreateTimer(due, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            ArmRolloverLocked();
+        }
+    }
+
+    /// <summary>The timer's question: true when rollover is due now; otherwise the timer is armed again for the (moved) deadline.</summary>
+    public bool IsRolloverDue()
+    {
+        lock (_lock)
+        {
+            if (_rolloverTimer is null)
+            {
+                // Stopped: the session is ending.
+                return false;
+            }
+
+            if (RolloverDueInLocked() <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            ArmRolloverLocked();
+            return false;
+        }
+    }
+
+    /// <summary>Arms the rollover timer for the current deadline again (after a rollover, which does not watch the timer).</summary>
+    public void ArmRollover()
+    {
+        lock (_lock)
+        {
+            ArmRolloverLocked();
+        }
+    }
+
+    /// <summary>The session is ending: the timer is disposed and never created again.</summary>
+    public void StopRollover()
+    {
+        ITimer? timer;
+        lock (_lock)
+        {
+            _rolloverStopped = true;
+            timer = _rolloverTimer;
+            _rolloverTimer = null;
+        }
+
+        timer?.Dispose();
+    }
+
+    private void ArmRolloverLocked()
+    {
+        if (_rolloverTimer is not { } timer)
+        {
+            return;
+        }
+
+        // At least 1 ms (rounded up) and at most what a timer takes: a timer never fires inside Change (a fake clock
+        // would run the callback here, under this lock), and one that fires early just arms again.
+        var wait = Math.Clamp(Math.Ceiling(RolloverDueInLocked().TotalMilliseconds), 1, MaxTimerMilliseconds);
+        timer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
+    }
+
+    private TimeSpan RolloverDueInLocked()
+    {
+        var due = _options.RolloverAfter - _timeProvider.GetElapsedTime(_connectionStarted);
+        var expiresAt = _expiresAt;
+        var startedAt = _connectionStartedAt;
 
         // A connection that lives no longer than the margin cannot roll over "5 minutes before" its end: the reconnect
         // at its close carries the call instead (and rolling over at once would only churn connections).
@@ -307,22 +404,6 @@ internal sealed class UpstreamContinuity
         return due;
     }
 
-    /// <summary>Waits until rollover is due, re-reading the deadline whenever a connection starts or its expiry is learned.</summary>
-    public async Task WaitUntilRolloverDueAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var changed = Volatile.Read(ref _changed).Task;
-            var due = RolloverDueIn();
-            if (due <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            await WaitAsync(due, changed, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>
     /// Waits for a quiet moment. Responses and speech signal their end; a server tool's output does not, so the wait
     /// also looks again every <paramref name="poll"/>.
@@ -331,7 +412,7 @@ internal sealed class UpstreamContinuity
     {
         while (true)
         {
-            var changed = Volatile.Read(ref _changed).Task;
+            var changed = Changed();
             if (IsQuiet)
             {
                 return;
@@ -351,7 +432,19 @@ internal sealed class UpstreamContinuity
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    /// <summary>Completes at the next <see cref="Signal"/>; read it before checking the condition waited for.</summary>
+    private Task Changed()
+    {
+        if (Volatile.Read(ref _changed) is { } current)
+        {
+            return current.Task;
+        }
+
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _changed, created, null) ?? created).Task;
+    }
+
+    private void Signal() => Interlocked.Exchange(ref _changed, null)?.TrySetResult();
 
     private bool AdmitItem(WebSocket socket, ReadOnlySpan<byte> frame)
     {
@@ -368,6 +461,7 @@ internal sealed class UpstreamContinuity
                 return false;
             }
 
+            _currentItemIds ??= new(StringComparer.Ordinal);
             if (_currentItemIds.Count < MaxTrackedItemIds)
             {
                 _currentItemIds.Add(id);
@@ -414,6 +508,7 @@ internal sealed class UpstreamContinuity
                 if (expiresAt is { } expiry)
                 {
                     _expiresAt = DateTimeOffset.FromUnixTimeSeconds(expiry);
+                    ArmRolloverLocked();
                 }
             }
             else

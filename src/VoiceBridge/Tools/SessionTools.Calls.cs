@@ -40,6 +40,7 @@ internal sealed partial class SessionTools
         var tracked = ObserveAsync(task, name);
         lock (_lock)
         {
+            _tasks ??= [];
             _tasks.Add(tracked);
             if (_tasks.Count > 64)
             {
@@ -54,7 +55,7 @@ internal sealed partial class SessionTools
         {
             await task.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (Volatile.Read(ref _stopped))
         {
             // The session ended.
         }
@@ -68,7 +69,7 @@ internal sealed partial class SessionTools
     {
         // Off the upstream pump's thread: the pump must not wait for any of this.
         await Task.Yield();
-        var token = _stopping.Token;
+        var token = StoppingToken();
         var time = _services.Time;
         var started = time.GetTimestamp();
         _catalog.TryGet(call.Name, out var tool);
@@ -86,7 +87,7 @@ internal sealed partial class SessionTools
             WebhookResponse response;
             try
             {
-                await _slots.WaitAsync(token).ConfigureAwait(false);
+                await Slots.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -100,7 +101,7 @@ internal sealed partial class SessionTools
             }
             finally
             {
-                _slots.Release();
+                _slots!.Release();
             }
 
             (outcome, output) = response.Outcome switch
@@ -131,6 +132,7 @@ internal sealed partial class SessionTools
         ToolsLog.CallEnded(_services.Logger, call.Name, call.CallId, outcome, duration.TotalMilliseconds);
         lock (_lock)
         {
+            _records ??= [];
             _records.Add(new ToolCallRecord(call.Name, call.CallId, outcome, Math.Round(duration.TotalMilliseconds, 1)));
             if (_records.Count > MaxRecords)
             {
@@ -142,7 +144,7 @@ internal sealed partial class SessionTools
     /// <summary>The output as a <c>function_call_output</c> item, then (when it was the last one awaited) one <c>response.create</c>.</summary>
     private async Task DeliverOutputAsync(ToolCall call, string output, CancellationToken token)
     {
-        await _sendGate.WaitAsync(token).ConfigureAwait(false);
+        await SendGate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             var delivery = await _session.InjectUpstreamAsync(OutputEvent(call, output), token).ConfigureAwait(false);
@@ -166,21 +168,21 @@ internal sealed partial class SessionTools
         }
         finally
         {
-            _sendGate.Release();
+            _sendGate!.Release();
         }
     }
 
     private async Task SendResponseCreateAsync()
     {
-        var token = _stopping.Token;
-        await _sendGate.WaitAsync(token).ConfigureAwait(false);
+        var token = StoppingToken();
+        await SendGate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             await InjectAsync(ResponseCreateEvent(), token).ConfigureAwait(false);
         }
         finally
         {
-            _sendGate.Release();
+            _sendGate!.Release();
         }
     }
 

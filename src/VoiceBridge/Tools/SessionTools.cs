@@ -24,14 +24,17 @@ internal sealed partial class SessionTools : IAsyncDisposable
     private readonly BridgeSession _session;
     private readonly ToolServices _services;
     private readonly ToolCatalog _catalog;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _slots;
-    private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, ToolCall> _calls = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _hiddenItems = new(StringComparer.Ordinal);
-    private readonly List<Task> _tasks = [];
-    private readonly List<ToolCallRecord> _records = [];
+
+    // Created on first use (under _lock, or by LazyInitializer for the two gates): most sessions never see a tool
+    // call, and an idle one should not hold a token source, two semaphores and five empty collections for nothing.
+    private CancellationTokenSource? _stopping;
+    private SemaphoreSlim? _slots;
+    private SemaphoreSlim? _sendGate;
+    private Dictionary<string, ToolCall>? _calls;
+    private HashSet<string>? _hiddenItems;
+    private List<Task>? _tasks;
+    private List<ToolCallRecord>? _records;
     private long _eventSequence;
     private int _runningCalls;
     private int _outputsAwaitingResponse;
@@ -43,7 +46,6 @@ internal sealed partial class SessionTools : IAsyncDisposable
         _session = session;
         _services = services;
         _catalog = services.Catalog;
-        _slots = new SemaphoreSlim(services.Options.MaxConcurrentCallsPerSession, services.Options.MaxConcurrentCallsPerSession);
     }
 
     /// <summary>Finished server tool calls, oldest first (the last 100), for the admin API's account.</summary>
@@ -53,7 +55,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
         {
             lock (_lock)
             {
-                return [.. _records];
+                return _records is null ? [] : [.. _records];
             }
         }
     }
@@ -146,7 +148,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
 
                 if (itemType == "function_call_output")
                 {
-                    if (Text(item["call_id"]) is not { } callId || !_calls.TryGetValue(callId, out var call) || call.IsServer || call.OutputGiven || outputs.Contains(call))
+                    if (Text(item["call_id"]) is not { } callId || _calls is null || !_calls.TryGetValue(callId, out var call) || call.IsServer || call.OutputGiven || outputs.Contains(call))
                     {
                         return BridgeErrors.ToolOutputRefused;
                     }
@@ -173,14 +175,16 @@ internal sealed partial class SessionTools : IAsyncDisposable
     /// <summary>The session is ending: running calls are cancelled (their webhook requests aborted), nothing new starts.</summary>
     public void Stop()
     {
+        CancellationTokenSource? stopping;
         lock (_lock)
         {
             _stopped = true;
+            stopping = _stopping;
         }
 
         try
         {
-            _stopping.Cancel();
+            stopping?.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -195,15 +199,32 @@ internal sealed partial class SessionTools : IAsyncDisposable
         Task[] tasks;
         lock (_lock)
         {
-            tasks = [.. _tasks];
+            tasks = _tasks is null ? [] : [.. _tasks];
         }
 
         // Each task catches and logs its own failures.
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        _stopping.Dispose();
-        _slots.Dispose();
-        _sendGate.Dispose();
+        _stopping?.Dispose();
+        _slots?.Dispose();
+        _sendGate?.Dispose();
     }
+
+    /// <summary>Cancelled by <see cref="Stop"/> (already cancelled once stopped); the source is made by the first call that needs it.</summary>
+    private CancellationToken StoppingToken()
+    {
+        lock (_lock)
+        {
+            return _stopped ? new CancellationToken(canceled: true) : (_stopping ??= new()).Token;
+        }
+    }
+
+    /// <summary>At most <c>Webhooks:MaxConcurrentCallsPerSession</c> webhook requests at once.</summary>
+    private SemaphoreSlim Slots => LazyInitializer.EnsureInitialized(ref _slots, () => new SemaphoreSlim(_services.Options.MaxConcurrentCallsPerSession, _services.Options.MaxConcurrentCallsPerSession));
+
+    /// <summary>One output or <c>response.create</c> injected at a time, so each output precedes the response that answers it.</summary>
+    private SemaphoreSlim SendGate => LazyInitializer.EnsureInitialized(ref _sendGate, static () => new SemaphoreSlim(1, 1));
+
+    private HashSet<string> HiddenItemsLocked() => _hiddenItems ??= new(StringComparer.Ordinal);
 
     /// <summary>
     /// Whether an upstream frame's type can concern a tool (the hot path: reads the type only, allocates nothing); every
@@ -287,8 +308,8 @@ internal sealed partial class SessionTools : IAsyncDisposable
             case "response.function_call_arguments.delta" or "response.function_call_arguments.done":
                 lock (_lock)
                 {
-                    return !(Text(root["call_id"]) is { } callId && _calls.TryGetValue(callId, out var call) && call.IsServer)
-                        && !(Text(root["item_id"]) is { } itemId && _hiddenItems.Contains(itemId));
+                    return !(Text(root["call_id"]) is { } callId && _calls is not null && _calls.TryGetValue(callId, out var call) && call.IsServer)
+                        && !(Text(root["item_id"]) is { } itemId && _hiddenItems is not null && _hiddenItems.Contains(itemId));
                 }
 
             default:
@@ -312,7 +333,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
             {
                 if (Text(item["id"]) is { } id)
                 {
-                    _hiddenItems.Add(id);
+                    HiddenItemsLocked().Add(id);
                 }
             }
 
@@ -329,6 +350,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
         ToolCall? toStart = null;
         lock (_lock)
         {
+            _calls ??= new(StringComparer.Ordinal);
             if (!_calls.TryGetValue(callId, out var call))
             {
                 call = new ToolCall(callId, name, isServer);
@@ -337,7 +359,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
 
             if (isServer && Text(item["id"]) is { } id)
             {
-                _hiddenItems.Add(id);
+                HiddenItemsLocked().Add(id);
             }
 
             if (isServer && done && !call.Started && !_stopped)
@@ -371,7 +393,7 @@ internal sealed partial class SessionTools : IAsyncDisposable
 
         lock (_lock)
         {
-            if (Text(item["id"]) is { } id && _hiddenItems.Contains(id))
+            if (Text(item["id"]) is { } id && _hiddenItems is not null && _hiddenItems.Contains(id))
             {
                 return true;
             }
@@ -379,11 +401,11 @@ internal sealed partial class SessionTools : IAsyncDisposable
             if (itemType is "function_call" or "function_call_output")
             {
                 var callId = Text(item["call_id"]);
-                var isServer = (callId is not null && _calls.TryGetValue(callId, out var call) && call.IsServer)
+                var isServer = (callId is not null && _calls is not null && _calls.TryGetValue(callId, out var call) && call.IsServer)
                     || (itemType == "function_call" && _catalog.IsServerFunction(Text(item["name"])));
                 if (isServer && Text(item["id"]) is { } itemId)
                 {
-                    _hiddenItems.Add(itemId);
+                    HiddenItemsLocked().Add(itemId);
                 }
 
                 return isServer;

@@ -54,6 +54,36 @@ public sealed class UpstreamContinuityTests : IDisposable
         record.OnUpstreamEvent("conversation.item.added"u8, """{"type":"conversation.item.added","item":{"id":"x","id":"y","role":"user","content":[]}}"""u8);
     }
 
+    [Fact]
+    public void RolloverTimer_FiresAtTheDeadline_MovesWithExpiresAtAndANewConnection_StopsForGood()
+    {
+        var continuity = Create(out _);
+        var fired = new List<bool>();
+        continuity.StartRolloverTimer(_ => fired.Add(continuity.IsRolloverDue()), fired);
+
+        // Learned 10 minutes in: expires 20 minutes later, so due 5 minutes before that (25 minutes in), not at 55.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var expiresAt = _time.GetUtcNow().AddMinutes(20).ToUnixTimeSeconds();
+        Assert.True(continuity.Admit(_pair.Client, Encoding.UTF8.GetBytes($$$"""{"type":"session.created","session":{"expires_at":{{{expiresAt}}}}}""")));
+        _time.Advance(TimeSpan.FromMinutes(14));
+        Assert.Empty(fired);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal([true], fired);
+
+        // A new connection: its own clock, no expiry known yet.
+        continuity.ConnectionStarted(null);
+        _time.Advance(TimeSpan.FromMinutes(54));
+        Assert.Equal([true], fired);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal([true, true], fired);
+
+        continuity.ConnectionStarted(null);
+        continuity.StopRollover();
+        continuity.ArmRollover();
+        _time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal([true, true], fired);
+    }
+
     private UpstreamContinuity Create(out ConversationRecord record)
     {
         record = new ConversationRecord(_time);
