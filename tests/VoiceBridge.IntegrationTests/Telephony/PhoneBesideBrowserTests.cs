@@ -56,6 +56,10 @@ public sealed class PhoneBesideBrowserTests
         Assert.Equal(1, after.Value("voicebridge_sessions_total", ("channel", "browser"), ("outcome", "browser_closed")));
         Assert.Equal(0, after.Value("voicebridge_sessions_active", ("channel", "twilio")));
         Assert.Contains(scene.Bridge.Logs.Lines, l => l.Contains(CallSid, StringComparison.Ordinal) && l.Contains("Twilio call", StringComparison.Ordinal));
+
+        // Every line of the call carries its CallSid (a log scope), the closing account included; the browser's do not.
+        Assert.Contains(scene.Bridge.Logs.Lines, l => l.Contains("closed after", StringComparison.Ordinal) && l.Contains("CallSid=" + CallSid, StringComparison.Ordinal));
+        Assert.Contains(scene.Bridge.Logs.Lines, l => l.Contains("closed after", StringComparison.Ordinal) && !l.Contains("CallSid=", StringComparison.Ordinal));
         Assert.DoesNotContain(FakeTwilio.AuthToken, scene.Bridge.Logs.AllText, StringComparison.Ordinal);
     }
 

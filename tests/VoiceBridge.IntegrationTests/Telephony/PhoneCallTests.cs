@@ -201,6 +201,46 @@ public sealed class PhoneCallTests
     }
 
     [Fact]
+    public async Task UpstreamDrops_ReplacedWithPcmuAndTheCallGoesOn()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync();
+        await using var stream = await scene.CallAsync(CallSid, ct);
+        var first = await scene.Upstream.NextConnectionAsync(ct);
+        await first.Socket.WaitForFramesAsync(1, ct);
+
+        first.DropTcp();
+        var second = await scene.Upstream.NextConnectionAsync(ct);
+
+        // The replacement is primed with the phone's own session.update, and the call's audio flows on through it.
+        var update = await PhoneScene.WaitForUpstreamAsync(second, e => PhoneScene.IsType(e, "session.update"), ct);
+        Assert.Equal("audio/pcmu", update.GetProperty("session").GetProperty("audio").GetProperty("input").GetProperty("format").GetProperty("type").GetString());
+        var payload = Convert.ToBase64String(Enumerable.Repeat((byte)0x55, 160).ToArray());
+        await stream.SendMediaAsync(payload, ct);
+        await PhoneScene.WaitForUpstreamAsync(second, e => PhoneScene.IsType(e, "input_audio_buffer.append") && e.GetProperty("audio").GetString() == payload, ct);
+        await SendDeltasAsync(second, "item_R", Enumerable.Repeat((byte)0x33, 160).ToArray(), [160], ct);
+        await stream.ReadUntilAsync(m => TwilioStream.Is(m, "media") && Payload(m)[0] == 0x33, ct);
+        Assert.Equal(WebSocketState.Open, stream.Socket.State);
+    }
+
+    [Fact]
+    public async Task MediaSocketVanishes_SessionEndsAndUpstreamClosedWith1000()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync();
+        var stream = await scene.CallAsync(CallSid, ct);
+        var upstream = await scene.Upstream.NextConnectionAsync(ct);
+        await upstream.Socket.WaitForFramesAsync(1, ct);
+
+        // No stop, no close frame: Twilio's connection is simply gone. A phone cannot resume, so the call ends now.
+        await stream.DisposeAsync();
+
+        await upstream.Socket.Closed.WaitAsync(ct);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, upstream.Socket.ReceivedCloseStatus);
+        await scene.Bridge.WaitForNoSessionsAsync(ct);
+    }
+
+    [Fact]
     public async Task Simulator_SpokenCall_AnswersInMuLaw()
     {
         var ct = TestTimeout.Token(60);
