@@ -63,6 +63,28 @@ public sealed class PhoneBesideBrowserTests
         Assert.DoesNotContain(FakeTwilio.AuthToken, scene.Bridge.Logs.AllText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OperatorInterrupt_PhoneCall_TwilioClearedAndResponseCancelled()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync(settings: new Dictionary<string, string?> { ["VoiceBridge:Admin:ApiKey"] = AdminKey });
+        await using var stream = await scene.CallAsync(CallSid, ct);
+        var upstream = await scene.Upstream.NextConnectionAsync(ct);
+        var delta = Convert.ToBase64String(new byte[800]);
+        await upstream.SendTextAsync($$"""{"type":"response.output_audio.delta","response_id":"resp_1","item_id":"item_A","output_index":0,"content_index":0,"delta":"{{delta}}"}""", ct);
+        await stream.ReadUntilAsync(m => TwilioStream.Is(m, "mark"), ct);
+
+        using var http = scene.Bridge.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var id = scene.Bridge.Registry.Sessions.Single().Id;
+        using var response = await http.PostAsync(new Uri($"/admin/sessions/{id}/interrupt", UriKind.Relative), null, ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        await stream.ReadUntilAsync(m => TwilioStream.Is(m, "clear"), ct);
+        await PhoneScene.WaitForUpstreamAsync(upstream, e => PhoneScene.IsType(e, "response.cancel"), ct);
+        Assert.DoesNotContain(stream.Received, m => TwilioStream.Is(m, "output_audio_buffer.cleared") || m.TryGetProperty("type", out _));
+    }
+
     private static async Task<ScrapedMetrics> ScrapeAsync(BridgeApp bridge, CancellationToken cancellationToken)
     {
         using var http = bridge.CreateHttpClient();
