@@ -15,6 +15,9 @@ internal static partial class TelephonyLog
     [LoggerMessage(163, LogLevel.Information, "Session {SessionId} is Twilio call {CallSid} (stream {StreamSid})")]
     public static partial void StreamStarted(ILogger logger, string sessionId, string callSid, string streamSid);
 
+    [LoggerMessage(165, LogLevel.Debug, "Twilio media stream accepted: waiting {TimeoutSeconds} s for its start message")]
+    public static partial void AwaitingStart(ILogger logger, double timeoutSeconds);
+
     [LoggerMessage(164, LogLevel.Information, "Twilio call {CallSid}: barge-in, truncated the assistant's item at {AudioEndMs} ms heard")]
     public static partial void BargeIn(ILogger logger, string callSid, long audioEndMs);
 }

@@ -47,7 +47,7 @@ internal static class TwilioMediaEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false }).ConfigureAwait(false);
-        var start = await ReadStartAsync(socket, services.TimeProvider, context.RequestAborted).ConfigureAwait(false);
+        var start = await ReadStartAsync(socket, services.TimeProvider, logger, context.RequestAborted).ConfigureAwait(false);
         if (start is null || !twilio.Tokens.TryRedeem(start.Token, start.CallSid))
         {
             TelephonyLog.StreamRefused(logger, start?.CallSid ?? "-", start is null ? "no start message" : "invalid stream token");
@@ -118,9 +118,10 @@ internal static class TwilioMediaEndpoint
     }
 
     /// <summary>Reads <c>connected</c> and then <c>start</c>; null if anything else comes first, or nothing in time.</summary>
-    private static async Task<StreamStart?> ReadStartAsync(WebSocket socket, TimeProvider time, CancellationToken aborted)
+    private static async Task<StreamStart?> ReadStartAsync(WebSocket socket, TimeProvider time, ILogger logger, CancellationToken aborted)
     {
         using var timeout = new CancellationTokenSource(StartTimeout, time);
+        TelephonyLog.AwaitingStart(logger, StartTimeout.TotalSeconds);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, aborted);
         var buffer = new byte[MaxHandshakeMessageBytes];
         try

@@ -124,6 +124,31 @@ public sealed class TwilioEdgeTests
     }
 
     [Fact]
+    public async Task MediaStream_NoStartWithinTimeout_Closed1008AndNoUpstream()
+    {
+        var ct = TestTimeout.Token();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var bridge = new BridgeApp(upstream.Url, PhoneSettings(), timeProvider: time);
+        await using var stream = await new FakeTwilio(bridge.BaseUri).ConnectAsync(ct);
+        await stream.SendAsync(new { @event = "connected", protocol = "Call", version = "1.0.0" }, ct);
+        await bridge.Logs.WaitForLineAsync(l => l.Contains("waiting 10 s for its start message", StringComparison.Ordinal), ct);
+
+        time.Advance(VoiceBridge.Telephony.TwilioMediaEndpoint.StartTimeout);
+
+        await stream.Closed.WaitAsync(ct);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, stream.Socket.CloseStatus);
+        Assert.Equal(0, upstream.HandshakeCount);
+    }
+
+    private static Dictionary<string, string?> PhoneSettings() => new()
+    {
+        ["VoiceBridge:Telephony:Twilio:Enabled"] = "true",
+        ["VoiceBridge:Telephony:Twilio:AuthToken"] = FakeTwilio.AuthToken,
+        ["VoiceBridge:Telephony:Twilio:PublicUrl"] = FakeTwilio.PublicUrl,
+    };
+
+    [Fact]
     public async Task Routes_TelephonyDisabled_NotServed()
     {
         var ct = TestTimeout.Token();
