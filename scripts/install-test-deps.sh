@@ -4,7 +4,8 @@
 #   prometheus: promtool, which checks the /metrics exposition (integration tests).
 #   chromium:   Debian's Chromium, driven by Playwright in the browser tests (Playwright's own browser
 #               download cannot work here; the tests launch /usr/bin/chromium).
-#   espeak-ng:  speaks the browser tests' microphone input at test time.
+#   espeak-ng:  speaks the browser tests' microphone input, and the phone tests' caller, at test time (the phone
+#               tests encode it to µ-law in C#: G.711 is a few lines, so no sox).
 #   curl:       the publish smoke polls /healthz with it.
 set -euo pipefail
 

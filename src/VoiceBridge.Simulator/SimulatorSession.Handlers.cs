@@ -99,7 +99,8 @@ internal sealed partial class SimulatorSession
             return SimulatorClientError.InvalidValue("audio", "Invalid value: 'audio'. Expected a base64-encoded string of audio bytes.");
         }
 
-        _input.Append(bytes);
+        // µ-law is expanded at the edge: the buffer, its VAD and its echo work on PCM16 24 kHz.
+        _input.Append(MuLaw.IsMuLaw(_config.InputFormat) ? MuLaw.ToPcm24k(bytes) : bytes);
         if (_config.TurnDetection is { } vad)
         {
             await RunVadAsync(vad);

@@ -203,10 +203,14 @@ internal sealed partial class SimulatorSession
 
         if (!response.TextOnly && response.AudioBytesSent < response.Audio.Length)
         {
-            var chunkLength = Math.Min(Math.Max(2, _options.DeltaBytes & ~1), response.Audio.Length - response.AudioBytesSent);
+            // µ-law output takes whole 8 kHz samples (6 PCM bytes each) and compresses them at the edge.
+            var muLaw = MuLaw.IsMuLaw(response.OutputFormat);
+            var step = muLaw ? MuLaw.PcmBytesPerByte : 2;
+            var chunkLength = Math.Min(Math.Max(step, _options.DeltaBytes / step * step), response.Audio.Length - response.AudioBytesSent);
             var w = BeginEvent(AudioDeltaEvent);
             WriteResponseAddress(w, response);
-            w.WriteBase64String("delta", response.Audio.Span.Slice(response.AudioBytesSent, chunkLength));
+            var chunk = response.Audio.Span.Slice(response.AudioBytesSent, chunkLength);
+            w.WriteBase64String("delta", muLaw ? MuLaw.FromPcm24k(chunk) : chunk);
             await EndEventAsync();
             response.AudioBytesSent += chunkLength;
             response.Item.Content[0].Audio = response.Audio[..response.AudioBytesSent];

@@ -74,6 +74,9 @@ internal sealed class SimulatorSessionConfig
 
     public JsonNode? Voice => Dialect == SimulatorDialect.GA ? _session["audio"]?["output"]?["voice"] : _session["voice"];
 
+    public JsonNode? InputFormat =>
+        Dialect == SimulatorDialect.GA ? _session["audio"]?["input"]?["format"] : _session["input_audio_format"];
+
     public JsonNode? OutputFormat =>
         Dialect == SimulatorDialect.GA ? _session["audio"]?["output"]?["format"] : _session["output_audio_format"];
 

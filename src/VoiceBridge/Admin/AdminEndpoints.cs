@@ -59,7 +59,7 @@ internal static class AdminEndpoints
         AdminAudit.Action(logger, "list", "-", Caller(context));
         var sessions = registry.Sessions
             .OrderBy(s => s.StartedAt)
-            .Select(s => new SessionListItem(s.Id, s.ClientAddress, s.Subject, s.StartedAt, s.StateName, s.Statistics.FramesIn, s.Statistics.FramesOut, s.Statistics.BytesIn, s.Statistics.BytesOut))
+            .Select(s => new SessionListItem(s.Id, s.ClientAddress, s.Subject, s.StartedAt, s.StateName, s.Statistics.FramesIn, s.Statistics.FramesOut, s.Statistics.BytesIn, s.Statistics.BytesOut, s.Channel, s.Call?.CallSid))
             .ToArray();
         return Results.Json(new SessionList(sessions));
     }
@@ -272,7 +272,7 @@ internal static class AdminEndpoints
 
     internal sealed record SessionList(SessionListItem[] Sessions);
 
-    internal sealed record SessionListItem(string Id, string ClientAddress, string? Subject, DateTimeOffset StartedAt, string State, long FramesIn, long FramesOut, long BytesIn, long BytesOut);
+    internal sealed record SessionListItem(string Id, string ClientAddress, string? Subject, DateTimeOffset StartedAt, string State, long FramesIn, long FramesOut, long BytesIn, long BytesOut, string Channel, string? CallSid);
 
     internal sealed record ActionResult(string Status, string? Id);
 }

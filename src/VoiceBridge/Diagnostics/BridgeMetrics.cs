@@ -21,6 +21,12 @@ internal sealed class BridgeMetrics
     public const string DirectionKey = "direction";
     public const string KindKey = "kind";
     public const string OutcomeKey = "outcome";
+
+    public const string ChannelKey = "channel";
+
+    public const string ChannelBrowser = "browser";
+
+    public const string ChannelTwilio = "twilio";
     public const string CodeKey = "code";
     public const string ReasonKey = "reason";
     public const string ToolKey = "tool";
@@ -79,8 +85,8 @@ internal sealed class BridgeMetrics
         _forwardSampleEvery = Math.Max(1, options.Value.ForwardSampleEvery);
 
         Meter = meterFactory.Create(new MeterOptions(MeterName));
-        Meter.CreateObservableGauge("voicebridge.sessions.active", () => registry.Count, "{session}", "Bridge sessions open now.");
-        _sessions = Meter.CreateCounter<long>("voicebridge.sessions", "{session}", "Bridge sessions ended, by outcome (the close reason or error code).");
+        Meter.CreateObservableGauge("voicebridge.sessions.active", () => ActiveByChannel(registry), "{session}", "Bridge sessions open now, by channel (browser, twilio).");
+        _sessions = Meter.CreateCounter<long>("voicebridge.sessions", "{session}", "Bridge sessions ended, by outcome (the close reason or error code) and channel (browser, twilio).");
         _frames = Meter.CreateCounter<long>("voicebridge.frames", "{frame}", "WebSocket messages forwarded; inbound = browser to upstream, outbound = upstream to browser.");
         _bytes = Meter.CreateCounter<long>("voicebridge.bytes", "By", "Payload bytes forwarded; inbound = browser to upstream, outbound = upstream to browser.");
         _upstreamConnect = Meter.CreateHistogram("voicebridge.upstream.connect", "s", "Time to open the upstream WebSocket, retries included, for successful connects.", tags: null, Advice(ConnectBuckets));
@@ -102,7 +108,26 @@ internal sealed class BridgeMetrics
     public Meter Meter { get; }
 
     /// <summary>At session end, once: <paramref name="outcome"/> is the session's reason code (<c>browser_closed</c>, an error code…).</summary>
-    public void SessionClosed(string outcome) => _sessions.Add(1, new KeyValuePair<string, object?>(OutcomeKey, outcome));
+    public void SessionClosed(string outcome, string channel = ChannelBrowser) =>
+        _sessions.Add(1, new KeyValuePair<string, object?>(OutcomeKey, outcome), new KeyValuePair<string, object?>(ChannelKey, channel));
+
+    /// <summary>Phone calls are served (<c>Telephony:Twilio:Enabled</c>): the active gauge then has a <c>twilio</c> series too, zero or not.</summary>
+    public bool PhoneChannel { get; set; }
+
+    private IEnumerable<Measurement<int>> ActiveByChannel(SessionRegistry registry)
+    {
+        if (!PhoneChannel)
+        {
+            return [new Measurement<int>(registry.Count, new KeyValuePair<string, object?>(ChannelKey, ChannelBrowser))];
+        }
+
+        var phones = registry.Sessions.Count(static s => s.Call is not null);
+        return
+        [
+            new Measurement<int>(registry.Count - phones, new KeyValuePair<string, object?>(ChannelKey, ChannelBrowser)),
+            new Measurement<int>(phones, new KeyValuePair<string, object?>(ChannelKey, ChannelTwilio)),
+        ];
+    }
 
     /// <summary>A session's browser vanished and the session waits for it (<see cref="SessionReattachedOrEnded"/> undoes it).</summary>
     public void SessionDetached() => Interlocked.Increment(ref _detached);

@@ -8,6 +8,7 @@ using VoiceBridge.Limits;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
 using VoiceBridge.Sessions;
+using VoiceBridge.Telephony;
 using VoiceBridge.Tools;
 using VoiceBridge.WebSockets;
 using VoiceBridge.Simulator;
@@ -104,6 +105,7 @@ internal static class VoiceBridgeHosting
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
         services.AddVoiceBridgeTools();
+        services.AddVoiceBridgeTelephony();
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName);
         return builder;
     }
@@ -132,6 +134,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
             _ = app.Services.GetRequiredService<ToolCatalog>();
+            _ = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {
@@ -182,6 +185,7 @@ internal static class VoiceBridgeHosting
         app.MapClientSecrets();
         app.MapAdmin();
         app.MapDemoClockTool();
+        app.MapTwilio();
         return app;
     }
 

@@ -28,7 +28,8 @@ internal static class SessionUpdateBuilder
     /// <see cref="RealtimeSessionOptions.TurnDetection"/> is not <c>server_vad</c>, <c>semantic_vad</c>
     /// or <c>none</c>, or the voice is empty.
     /// </exception>
-    public static byte[] Build(RealtimeSessionOptions session, SessionShape shape)
+    /// <param name="muLaw">G.711 µ-law at 8 kHz both ways (<c>audio/pcmu</c>, beta <c>g711_ulaw</c>): a phone call's audio, passed through untouched.</param>
+    public static byte[] Build(RealtimeSessionOptions session, SessionShape shape, bool muLaw = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrWhiteSpace(session.Voice, nameof(session));
@@ -45,10 +46,10 @@ internal static class SessionUpdateBuilder
             switch (shape)
             {
                 case SessionShape.GA:
-                    WriteGaSession(writer, session, turnDetection, transcriptionModel);
+                    WriteGaSession(writer, session, turnDetection, transcriptionModel, muLaw);
                     break;
                 case SessionShape.Beta:
-                    WriteBetaSession(writer, session, turnDetection, transcriptionModel);
+                    WriteBetaSession(writer, session, turnDetection, transcriptionModel, muLaw);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(shape), shape, "Unknown session shape.");
@@ -63,7 +64,7 @@ internal static class SessionUpdateBuilder
 
     // {"type":"realtime","output_modalities":["audio"],"instructions":…,
     //  "audio":{"input":{"format":…,"turn_detection":…,"transcription":…},"output":{"format":…,"voice":…}}}
-    private static void WriteGaSession(Utf8JsonWriter writer, RealtimeSessionOptions session, string? turnDetection, string? transcriptionModel)
+    private static void WriteGaSession(Utf8JsonWriter writer, RealtimeSessionOptions session, string? turnDetection, string? transcriptionModel, bool muLaw)
     {
         writer.WriteString("type"u8, "realtime"u8);
         writer.WriteStartArray("output_modalities"u8);
@@ -73,7 +74,7 @@ internal static class SessionUpdateBuilder
 
         writer.WriteStartObject("audio"u8);
         writer.WriteStartObject("input"u8);
-        WritePcmFormat(writer);
+        WriteFormat(writer, muLaw);
         WriteTurnDetection(writer, turnDetection);
         if (transcriptionModel is not null)
         {
@@ -84,7 +85,7 @@ internal static class SessionUpdateBuilder
 
         writer.WriteEndObject();
         writer.WriteStartObject("output"u8);
-        WritePcmFormat(writer);
+        WriteFormat(writer, muLaw);
         writer.WriteString("voice"u8, session.Voice);
         writer.WriteEndObject();
         writer.WriteEndObject();
@@ -92,7 +93,7 @@ internal static class SessionUpdateBuilder
 
     // §2.2: {"modalities":["text","audio"],"instructions":…,"voice":…,"input_audio_format":"pcm16",
     //        "output_audio_format":"pcm16","turn_detection":…,"input_audio_transcription":…}
-    private static void WriteBetaSession(Utf8JsonWriter writer, RealtimeSessionOptions session, string? turnDetection, string? transcriptionModel)
+    private static void WriteBetaSession(Utf8JsonWriter writer, RealtimeSessionOptions session, string? turnDetection, string? transcriptionModel, bool muLaw)
     {
         writer.WriteStartArray("modalities"u8);
         writer.WriteStringValue("text"u8);
@@ -100,8 +101,8 @@ internal static class SessionUpdateBuilder
         writer.WriteEndArray();
         WriteInstructions(writer, session);
         writer.WriteString("voice"u8, session.Voice);
-        writer.WriteString("input_audio_format"u8, "pcm16"u8);
-        writer.WriteString("output_audio_format"u8, "pcm16"u8);
+        writer.WriteString("input_audio_format"u8, muLaw ? "g711_ulaw"u8 : "pcm16"u8);
+        writer.WriteString("output_audio_format"u8, muLaw ? "g711_ulaw"u8 : "pcm16"u8);
         WriteTurnDetection(writer, turnDetection);
         if (transcriptionModel is not null)
         {
@@ -120,9 +121,16 @@ internal static class SessionUpdateBuilder
         }
     }
 
-    private static void WritePcmFormat(Utf8JsonWriter writer)
+    private static void WriteFormat(Utf8JsonWriter writer, bool muLaw)
     {
         writer.WriteStartObject("format"u8);
+        if (muLaw)
+        {
+            writer.WriteString("type"u8, "audio/pcmu"u8);
+            writer.WriteEndObject();
+            return;
+        }
+
         writer.WriteString("type"u8, "audio/pcm"u8);
         writer.WriteNumber("rate"u8, SampleRate);
         writer.WriteEndObject();

@@ -55,7 +55,9 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         Options = services.SocketOptions;
         TimeProvider = services.TimeProvider;
         Logger = services.Logger;
-        _initialUpstreamFrames = start.TokenSessionUpdate is null ? [services.SessionUpdate] : [services.SessionUpdate, start.TokenSessionUpdate];
+        Call = start.Call;
+        var sessionUpdate = start.SessionUpdate ?? services.SessionUpdate;
+        _initialUpstreamFrames = start.TokenSessionUpdate is null ? [sessionUpdate] : [sessionUpdate, start.TokenSessionUpdate];
         StartedAt = TimeProvider.GetUtcNow();
         _startedTimestamp = TimeProvider.GetTimestamp();
         _lastBrowserActivity = _startedTimestamp;
@@ -66,7 +68,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         Continuity = new UpstreamContinuity(services.Continuity, services.Shape, Conversation, TimeProvider);
         Gate = new BrowserEventGate(services, Statistics, Continuity, Conversation);
         Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider, Conversation);
-        _browserLeg = new BrowserLeg(this, browser);
+        _browserLeg = start.Call is { } call ? new Telephony.TwilioLeg(this, browser, call) : new BrowserLeg(this, browser);
         Tools = services.Tools is { } tools ? new SessionTools(this, tools) : null;
         Gate.Tools = Tools;
 
@@ -83,6 +85,12 @@ internal sealed partial class BridgeSession : IAsyncDisposable
     public string? Subject { get; }
 
     public bool BinaryAudio { get; }
+
+    /// <summary>The phone call this session serves, or null for a browser's.</summary>
+    public Telephony.TwilioCall? Call { get; }
+
+    /// <summary><c>browser</c> or <c>twilio</c>: the label and field operators see.</summary>
+    public string Channel => Call is null ? Telephony.TwilioCall.BrowserChannel : Telephony.TwilioCall.TwilioChannel;
 
     /// <summary>The browser asked for the bridge's own events (<c>?bridge_events=1</c>).</summary>
     public bool BridgeEventsEnabled { get; }

@@ -9,9 +9,10 @@ namespace VoiceBridge.Sessions;
 /// <summary>
 /// The browser's socket: its pump passes each message through the session's <see cref="BrowserEventGate"/> into the
 /// upstream queue (waiting when that queue is full, which pushes back onto the browser's TCP); its send loop delivers
-/// the browser queue, skipping audio of an interrupted response.
+/// the browser queue, skipping audio of an interrupted response. The client side of a session: a phone's leg
+/// (<see cref="Telephony.TwilioLeg"/>) is one too, translating its protocol at both ends of these loops.
 /// </summary>
-internal sealed class BrowserLeg : SessionLeg
+internal class BrowserLeg : SessionLeg
 {
     /// <summary>
     /// A browser's events are small (a 20 ms append is ~1.3 KB, 960 B as binary PCM): their first buffer is 2 KB, the
@@ -68,8 +69,9 @@ internal sealed class BrowserLeg : SessionLeg
         statistics.BytesOut += frame.Length;
     }
 
+    /// <summary>Passes one client message through the gate into the upstream queue; owns the message.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardAsync(InboundMessage message, long sampleStart, CancellationToken token)
+    protected async ValueTask ForwardAsync(InboundMessage message, long sampleStart, CancellationToken token)
     {
         var session = Session;
         var receivedKind = message.Kind == InboundKind.Text ? FrameKind.Text : FrameKind.Binary;

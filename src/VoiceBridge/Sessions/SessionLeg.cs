@@ -91,6 +91,12 @@ internal abstract class SessionLeg : IDisposable
     /// <summary>Whether a queued frame is to be skipped rather than sent (audio of an interrupted response).</summary>
     protected virtual bool Skip(in OutboundFrame frame) => false;
 
+    /// <summary>Whether the bridge's final <c>error</c> event goes out before the close (not to a peer that speaks another protocol).</summary>
+    protected virtual bool SendsFinalEvent => true;
+
+    /// <summary>The close status this peer is sent for the session's decision (a phone's media socket knows fewer codes).</summary>
+    protected virtual WebSocketCloseStatus CloseStatusFor(WebSocketCloseStatus status) => status;
+
     /// <summary>After a frame was sent: statistics and metrics.</summary>
     protected abstract void OnSent(in OutboundFrame frame);
 
@@ -236,8 +242,9 @@ internal abstract class SessionLeg : IDisposable
         }
     }
 
+    /// <summary>Sends one queued frame; a leg that speaks another protocol (the phone's) translates it here instead.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendFrameAsync(OutboundFrame frame, CancellationToken token)
+    protected virtual async ValueTask SendFrameAsync(OutboundFrame frame, CancellationToken token)
     {
         var payload = frame.Payload;
         switch (frame.Kind)
@@ -268,14 +275,14 @@ internal abstract class SessionLeg : IDisposable
             return;
         }
 
-        if (Socket.State == WebSocketState.Open && !close.FinalEvent.IsEmpty)
+        if (Socket.State == WebSocketState.Open && !close.FinalEvent.IsEmpty && SendsFinalEvent)
         {
             await Socket.SendAsync(close.FinalEvent, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
         }
 
         if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await Socket.CloseOutputAsync(close.Status, close.Description, token).ConfigureAwait(false);
+            await Socket.CloseOutputAsync(CloseStatusFor(close.Status), close.Description, token).ConfigureAwait(false);
         }
     }
 }

@@ -23,13 +23,18 @@ internal sealed record SessionSummary(
     string? Reason,
     int? CloseCode,
     int UpstreamConnections = 0,
-    IReadOnlyList<VoiceBridge.Tools.ToolCallRecord>? ToolCalls = null)
+    IReadOnlyList<VoiceBridge.Tools.ToolCallRecord>? ToolCalls = null,
+    string Channel = Telephony.TwilioCall.BrowserChannel,
+    string? CallSid = null)
 {
     public static SessionSummary Of(BridgeSession session)
     {
         var stats = session.Statistics;
         var (turns, p50, max) = stats.FirstAudio();
         var outcome = session.Outcome;
+
+        // A phone call's audio is µ-law at 8 kHz (8,000 bytes a second), a browser's PCM16 at 24 kHz.
+        var audioBytesPerSecond = session.Call is null ? SessionStatistics.AudioBytesPerSecond : Telephony.TwilioPlayback.BytesPerMs * 1000.0;
         return new SessionSummary(
             session.Id,
             session.ClientAddress,
@@ -41,8 +46,8 @@ internal sealed record SessionSummary(
             stats.BytesIn,
             stats.BytesOut,
             Math.Round(session.Elapsed.TotalSeconds, 3),
-            Math.Round(stats.AudioBytesIn / SessionStatistics.AudioBytesPerSecond, 3),
-            Math.Round(stats.AudioBytesOut / SessionStatistics.AudioBytesPerSecond, 3),
+            Math.Round(stats.AudioBytesIn / audioBytesPerSecond, 3),
+            Math.Round(stats.AudioBytesOut / audioBytesPerSecond, 3),
             stats.Responses,
             new SessionTokens(stats.InputTokens, stats.OutputTokens, stats.InputAudioTokens, stats.OutputAudioTokens, stats.CachedTokens),
             new SessionFirstAudio(turns, p50, max),
@@ -50,7 +55,9 @@ internal sealed record SessionSummary(
             outcome?.Reason,
             outcome?.BrowserCloseStatus is { } status ? (int)status : null,
             session.UpstreamConnections,
-            session.Tools?.Records ?? []);
+            session.Tools?.Records ?? [],
+            session.Channel,
+            session.Call?.CallSid);
     }
 }
 

@@ -124,7 +124,7 @@ internal static class VoiceEndpoint
             {
                 registry.Remove(session);
                 outcome ??= session.Outcome;
-                services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError);
+                services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError, session.Channel);
                 var summary = session.Summary();
                 Log.SessionClosed(
                     logger,
