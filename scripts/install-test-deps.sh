@@ -6,9 +6,10 @@
 #               download cannot work here; the tests launch /usr/bin/chromium).
 #   espeak-ng:  speaks the browser tests' microphone input at test time.
 #   curl:       the publish smoke polls /healthz with it.
+#   redis-server: the fleet tests (Cluster:Redis) start their own on a free loopback port, no persistence.
 set -euo pipefail
 
-packages=(prometheus chromium espeak-ng curl)
+packages=(prometheus chromium espeak-ng curl redis-server)
 
 missing=()
 for package in "${packages[@]}"; do

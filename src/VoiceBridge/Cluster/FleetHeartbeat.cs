@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace VoiceBridge.Cluster;
+
+/// <summary>
+/// Renews this node's lease several times within <c>Cluster:LeaseTime</c> (and at least every second, which is also
+/// how quickly a lost or returned Redis shows in <c>voicebridge_cluster_connected</c>); on a clean stop, leaves.
+/// </summary>
+internal sealed class FleetHeartbeat : BackgroundService
+{
+    private static readonly TimeSpan MaxPeriod = TimeSpan.FromSeconds(1);
+    private readonly FleetRegistry _registry;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<FleetRegistry> _logger;
+
+    public FleetHeartbeat(FleetRegistry registry, IOptions<ClusterOptions> options, TimeProvider timeProvider, ILogger<FleetRegistry> logger)
+    {
+        _registry = registry;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public static TimeSpan Period(TimeSpan leaseTime) => leaseTime / 3 < MaxPeriod ? leaseTime / 3 : MaxPeriod;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _registry.LeaveAsync().ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_registry.Enabled)
+        {
+            return;
+        }
+
+        ClusterLog.Joining(_logger, _registry.NodeId, _registry.Endpoints(), _options.LeaseTime, _options.MaxFleetSessions);
+        await _registry.ConnectAsync().ConfigureAwait(false);
+        using var timer = new PeriodicTimer(Period(_options.LeaseTime), _timeProvider);
+        do
+        {
+            await _registry.BeatAsync().ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+}
