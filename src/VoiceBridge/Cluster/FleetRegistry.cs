@@ -205,6 +205,44 @@ internal sealed class FleetRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes this node's admin list (JSON) for the other nodes; it expires with the lease.</summary>
+    public async Task PublishListAsync(string json)
+    {
+        if (_redis is null || !IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            await _redis.GetDatabase().StringSetAsync(KeyPrefix + "list:" + NodeId, json, _options.LeaseTime).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Disconnected(e);
+        }
+    }
+
+    /// <summary>The admin lists the other live nodes published; none while Redis cannot be reached.</summary>
+    public async Task<string[]> OtherNodesListsAsync()
+    {
+        if (_redis is null || !IsConnected)
+        {
+            return [];
+        }
+
+        try
+        {
+            var lists = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(FleetScripts.OtherLists, values: [KeyPrefix, NodeId]).ConfigureAwait(false))!;
+            return [.. lists.Select(list => (string)list!)];
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Disconnected(e);
+            return [];
+        }
+    }
+
     /// <summary>A clean stop takes the node's sessions out of the fleet at once instead of at the lease's end.</summary>
     public async Task LeaveAsync()
     {

@@ -8,7 +8,8 @@ namespace VoiceBridge.Cluster;
 /// <item><c>nodes</c>: sorted set, node id → lease expiry (ms, Redis time);</item>
 /// <item><c>node:{id}</c>: hash, session id → client key, the node's sessions (it counts while its lease holds);</item>
 /// <item><c>client:{key}</c>: set of <c>{session}@{node}</c>, checked against the node hashes when counted;</item>
-/// <item><c>rate:{ip}</c>: sorted set of upgrade attempts in the last minute.</item>
+/// <item><c>rate:{ip}</c>: sorted set of upgrade attempts in the last minute;</item>
+/// <item><c>list:{id}</c>: the node's admin list (JSON), as of its last heartbeat, expiring with its lease.</item>
 /// </list>
 /// The scripts name keys they compute (a node's hash from the node list), so the fleet needs one Redis primary
 /// (with replicas or Sentinel if wanted), not Redis Cluster.
@@ -30,7 +31,7 @@ internal static class FleetScripts
             redis.call('SREM', ck, entries[i] .. '@' .. node)
             if redis.call('SCARD', ck) == 0 then redis.call('DEL', ck) end
           end
-          redis.call('DEL', key)
+          redis.call('DEL', key, p .. 'list:' .. node)
           redis.call('ZREM', p .. 'nodes', node)
         end
         """;
@@ -128,5 +129,18 @@ internal static class FleetScripts
         redis.call('ZADD', key, now, ARGV[5])
         redis.call('PEXPIRE', key, window)
         return 0
+        """;
+
+    /// <summary>ARGV: prefix, node. The admin lists of the other nodes whose lease holds.</summary>
+    public const string OtherLists = Now + "\n" + """
+        local p, me = ARGV[1], ARGV[2]
+        local lists = {}
+        for _, node in ipairs(redis.call('ZRANGEBYSCORE', p .. 'nodes', '(' .. now, '+inf')) do
+          if node ~= me then
+            local list = redis.call('GET', p .. 'list:' .. node)
+            if list then table.insert(lists, list) end
+          end
+        end
+        return lists
         """;
 }
