@@ -7,7 +7,8 @@ namespace VoiceBridge.Cluster;
 /// <list type="bullet">
 /// <item><c>nodes</c>: sorted set, node id → lease expiry (ms, Redis time);</item>
 /// <item><c>node:{id}</c>: hash, session id → client key, the node's sessions (it counts while its lease holds);</item>
-/// <item><c>client:{key}</c>: set of <c>{session}@{node}</c>, checked against the node hashes when counted;</item>
+/// <item><c>client:{key}</c>: set of <c>{session}@{node}</c>; every script that removes a session from a node's hash
+/// (unregister, forgetting a dead or resyncing node) removes it here in the same step, so its size is the client's count;</item>
 /// <item><c>rate:{ip}</c>: sorted set of upgrade attempts in the last minute;</item>
 /// <item><c>list:{id}</c>: the node's admin list (JSON), as of its last heartbeat, expiring with its lease.</item>
 /// </list>
@@ -56,16 +57,7 @@ internal static class FleetScripts
           if total >= maxFleet then return {1, lapsed} end
         end
         local ck = p .. 'client:' .. client
-        local count = 0
-        for _, m in ipairs(redis.call('SMEMBERS', ck)) do
-          local at = string.find(m, '@', 1, true)
-          if at and redis.call('HEXISTS', p .. 'node:' .. string.sub(m, at + 1), string.sub(m, 1, at - 1)) == 1 then
-            count = count + 1
-          else
-            redis.call('SREM', ck, m)
-          end
-        end
-        if count >= maxClient then return {2, lapsed} end
+        if redis.call('SCARD', ck) >= maxClient then return {2, lapsed} end
         redis.call('HSET', p .. 'node:' .. node, sid, client)
         redis.call('SADD', ck, sid .. '@' .. node)
         if lapsed == 1 then redis.call('ZADD', nodes, now + lease, node) end

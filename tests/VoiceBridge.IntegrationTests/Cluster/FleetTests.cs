@@ -131,12 +131,16 @@ public sealed class FleetTests
             ["VoiceBridge__Cluster__InternalUrl"] = $"http://127.0.0.1:{port}",
             ["VoiceBridge__Cluster__LeaseTime"] = "00:00:02",
             ["VoiceBridge__Cluster__MaxFleetSessions"] = "1",
+            ["VoiceBridge__Limits__MaxSessionsPerClient"] = "1",
         });
         try
         {
             (await doomed.WaitForHealthyAsync(ct)).Dispose();
             await WaitForAsync(async () => await redis.Database.SortedSetScoreAsync(FleetRegistry.KeyPrefix + "nodes", "node-doomed") is not null, ct);
-            await using var survivor = await JoinAsync(upstream, redis, "node-survivor", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Cluster:LeaseTime", "00:00:02"));
+            // Both caps at one: the upgrade that finally succeeds shows the dead node's session left the fleet count and its
+            // client's count (the same address) alike.
+            await using var survivor = await JoinAsync(
+                upstream, redis, "node-survivor", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Limits:MaxSessionsPerClient", "1"), ("VoiceBridge:Cluster:LeaseTime", "00:00:02"));
             var browser = await BrowserClient.ConnectAsync(new Uri($"ws://127.0.0.1:{doomed.Port}/voice"), ct);
             await browser.WaitForEventAsync("session.created", ct);
             await using (var refused = await RawWebSocketClient.ConnectAsync(survivor.VoiceUri(), ct))
@@ -164,6 +168,9 @@ public sealed class FleetTests
             // The lease itself runs out at most 2 s after the kill; the rest is this test's polling on a loaded machine.
             Assert.True(killed.Elapsed < lease + TimeSpan.FromSeconds(3), $"freed after {killed.Elapsed}");
             Assert.Null(await redis.Database.SortedSetScoreAsync(FleetRegistry.KeyPrefix + "nodes", "node-doomed"));
+            Assert.DoesNotContain(
+                await redis.Database.SetMembersAsync(FleetRegistry.KeyPrefix + "client:ip:127.0.0.1"),
+                member => member.ToString().EndsWith("@node-doomed", StringComparison.Ordinal));
         }
         finally
         {
