@@ -183,7 +183,8 @@ public sealed class FleetTests
     {
         using var timeout = TestTimeout.Source(60);
         var ct = timeout.Token;
-        await using var redis = await RedisServer.StartAsync(ct);
+        const string Password = "redis-pw-7d9f1b3c5e";
+        await using var redis = await RedisServer.StartAsync(ct, Password);
         await using var upstream = await FakeUpstream.StartAsync();
         await using var node = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Limits:MaxSessions", "2"));
         var fleet = node.Services.GetRequiredService<FleetRegistry>();
@@ -231,9 +232,15 @@ public sealed class FleetTests
         await admitted.WaitForEventAsync("response.done", ct);
         Assert.Equal(2, node.Registry.Count);
 
-        // One line per change of state, and never the configuration string.
+        // One line per change of state, and never the Redis password or the cluster secret, in logs or metrics.
         Assert.Equal(2, node.Logs.Lines.Count(l => l.Contains("[110]", StringComparison.Ordinal)));
         Assert.Equal(1, node.Logs.Lines.Count(l => l.Contains("[111]", StringComparison.Ordinal)));
+        var metricsText = (await ScrapeAsync(node, ct)).Text;
+        foreach (var secret in (string[])[Password, Secret])
+        {
+            Assert.DoesNotContain(secret, node.Logs.AllText, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, metricsText, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

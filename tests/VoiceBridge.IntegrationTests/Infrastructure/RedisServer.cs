@@ -14,19 +14,23 @@ internal sealed class RedisServer : IAsyncDisposable
     private Process? _process;
     private ConnectionMultiplexer? _client;
 
-    private RedisServer(int port)
+    private readonly string? _password;
+
+    private RedisServer(int port, string? password)
     {
         Port = port;
+        _password = password;
     }
 
     public int Port { get; }
 
     /// <summary>The bridge's <c>Cluster:Redis</c> value.</summary>
-    public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}" + (_password is null ? "" : ",password=" + _password);
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    /// <param name="password">When set, the server requires it (<c>requirepass</c>) and <see cref="Configuration"/> carries it.</param>
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken, string? password = null)
     {
-        var server = new RedisServer(BridgeProcess.FreeLoopbackPort());
+        var server = new RedisServer(BridgeProcess.FreeLoopbackPort(), password);
         await server.RestartAsync(cancellationToken);
         return server;
     }
@@ -38,6 +42,7 @@ internal sealed class RedisServer : IAsyncDisposable
         [
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
+            .. (_password is null ? Array.Empty<string>() : ["--requirepass", _password]),
         ])
         {
             RedirectStandardOutput = true,
@@ -53,7 +58,8 @@ internal sealed class RedisServer : IAsyncDisposable
         // The client reconnects by itself; the first answered PING says the server listens.
         _client ??= await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
         {
-            EndPoints = { Configuration },
+            EndPoints = { $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}" },
+            Password = _password,
             AbortOnConnectFail = false,
             ConnectRetry = 50,
             ReconnectRetryPolicy = new LinearRetry(100),
