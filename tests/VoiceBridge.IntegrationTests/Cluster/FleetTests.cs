@@ -271,6 +271,35 @@ public sealed class FleetTests
     }
 
     [Fact]
+    public async Task RedisUnreachableAtStart_TheNodeStartsAndServesUnderLocalLimits_MetricZero()
+    {
+        var ct = TestTimeout.Token(30);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var node = new BridgeApp(upstream.Url, new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Cluster:Redis"] = $"127.0.0.1:{BridgeProcess.FreeLoopbackPort()}", // nothing listens there
+            ["VoiceBridge:Cluster:NodeId"] = "node-alone",
+            ["VoiceBridge:Cluster:Secret"] = Secret,
+            ["VoiceBridge:Cluster:InternalUrl"] = "http://127.0.0.1:1",
+            ["VoiceBridge:Limits:MaxSessionsPerClient"] = "1",
+        });
+        _ = node.BaseUri;
+        await node.Logs.WaitForLineAsync(l => l.Contains("[111]", StringComparison.Ordinal), ct);
+
+        await using var call = await BrowserClient.ConnectAsync(node.VoiceUri(), ct);
+        await call.WaitForEventAsync("session.created", ct);
+        await using (var second = await RawWebSocketClient.ConnectAsync(node.VoiceUri(), ct))
+        {
+            Assert.Equal(429, second.Status);
+        }
+
+        Assert.Equal(0, (await ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
+        using var http = node.CreateHttpClient();
+        using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
     public async Task WithoutRedis_NothingChanges_AndTheMetricIsAbsent()
     {
         var ct = TestTimeout.Token();
