@@ -30,9 +30,20 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <param name="password">When set, the server requires it (<c>requirepass</c>) and <see cref="Configuration"/> carries it.</param>
     public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken, string? password = null)
     {
-        var server = new RedisServer(BridgeProcess.FreeLoopbackPort(), password);
-        await server.RestartAsync(cancellationToken);
-        return server;
+        // A free port can be taken by another test between the check and redis-server's bind: then try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new RedisServer(BridgeProcess.FreeLoopbackPort(), password);
+            try
+            {
+                await server.RestartAsync(cancellationToken);
+                return server;
+            }
+            catch (RedisServerExitedException) when (attempt < 3)
+            {
+                await server.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Starts the server (again) on its port and waits until it answers.</summary>
@@ -49,32 +60,52 @@ internal sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        _process.OutputDataReceived += static (_, _) => { };
-        _process.ErrorDataReceived += static (_, _) => { };
+        _process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        _process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        // The client reconnects by itself; the first answered PING says the server listens.
+        // Listening first (a plain TCP connect, bounded by the test's token), then the client, which connects at once.
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new RedisServerExitedException($"redis-server exited with {_process.ExitCode}:\n{string.Join('\n', output)}");
+            }
+
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, Port, cancellationToken);
+                break;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+
         _client ??= await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
         {
             EndPoints = { $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}" },
             Password = _password,
             AbortOnConnectFail = false,
-            ConnectRetry = 50,
+            ConnectTimeout = 2000,
             ReconnectRetryPolicy = new LinearRetry(100),
-        });
+        }).WaitAsync(cancellationToken);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                await _client.GetDatabase().PingAsync();
+                await _client.GetDatabase().PingAsync().WaitAsync(cancellationToken);
                 return;
             }
             catch (RedisException)
             {
-                await Task.Delay(50, cancellationToken);
+                await Task.Delay(20, cancellationToken);
             }
         }
     }
@@ -103,3 +134,5 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 }
+
+internal sealed class RedisServerExitedException(string message) : Exception(message);
