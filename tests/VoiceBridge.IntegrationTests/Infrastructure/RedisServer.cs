@@ -43,6 +43,12 @@ internal sealed class RedisServer : IAsyncDisposable
             {
                 await server.DisposeAsync();
             }
+            catch
+            {
+                // Never leave a redis-server behind (a cancelled start would orphan it).
+                await server.DisposeAsync();
+                throw;
+            }
         }
     }
 
