@@ -7,9 +7,10 @@
 #   espeak-ng:  speaks the browser tests' microphone input, and the phone tests' caller, at test time (the phone
 #               tests encode it to µ-law in C#: G.711 is a few lines, so no sox).
 #   curl:       the publish smoke polls /healthz with it.
+#   redis-server: the fleet tests (Cluster:Redis) start their own on a free loopback port, no persistence.
 set -euo pipefail
 
-packages=(prometheus chromium espeak-ng curl)
+packages=(prometheus chromium espeak-ng curl redis-server)
 
 missing=()
 for package in "${packages[@]}"; do

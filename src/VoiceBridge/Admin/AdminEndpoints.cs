@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using VoiceBridge.Cluster;
 using VoiceBridge.Hosting;
 using VoiceBridge.Realtime;
 using VoiceBridge.Security;
@@ -54,15 +56,26 @@ internal static class AdminEndpoints
         return await next(invocation).ConfigureAwait(false);
     }
 
-    private static IResult ListSessions(HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
+    private static async Task<IResult> ListSessions(HttpContext context, SessionRegistry registry, FleetRegistry fleet, ILogger<AdminAudit> logger)
     {
         AdminAudit.Action(logger, "list", "-", Caller(context));
-        var sessions = registry.Sessions
-            .OrderBy(s => s.StartedAt)
-            .Select(s => new SessionListItem(s.Id, s.ClientAddress, s.Subject, s.StartedAt, s.StateName, s.Statistics.FramesIn, s.Statistics.FramesOut, s.Statistics.BytesIn, s.Statistics.BytesOut, s.Channel, s.Call?.CallSid))
-            .ToArray();
+        var sessions = LocalList(registry, fleet.Enabled ? fleet.NodeId : null);
+        if (fleet.Enabled)
+        {
+            // The other nodes' lists as they published them (at most a heartbeat old); without Redis, this node's only.
+            var others = await fleet.OtherNodesListsAsync().ConfigureAwait(false);
+            sessions = [.. sessions, .. others.SelectMany(json => JsonSerializer.Deserialize<SessionListItem[]>(json, JsonSerializerOptions.Web) ?? [])];
+            Array.Sort(sessions, static (x, y) => x.StartedAt.CompareTo(y.StartedAt));
+        }
+
         return Results.Json(new SessionList(sessions));
     }
+
+    /// <summary>This node's sessions as <c>GET /admin/sessions</c> lists them; <paramref name="node"/> only in a fleet.</summary>
+    internal static SessionListItem[] LocalList(SessionRegistry registry, string? node) => registry.Sessions
+        .OrderBy(s => s.StartedAt)
+        .Select(s => new SessionListItem(s.Id, s.ClientAddress, s.Subject, s.StartedAt, s.StateName, s.Statistics.FramesIn, s.Statistics.FramesOut, s.Statistics.BytesIn, s.Statistics.BytesOut, s.Channel, s.Call?.CallSid, node))
+        .ToArray();
 
     private static IResult GetSession(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
     {
@@ -272,7 +285,19 @@ internal static class AdminEndpoints
 
     internal sealed record SessionList(SessionListItem[] Sessions);
 
-    internal sealed record SessionListItem(string Id, string ClientAddress, string? Subject, DateTimeOffset StartedAt, string State, long FramesIn, long FramesOut, long BytesIn, long BytesOut, string Channel, string? CallSid);
+    internal sealed record SessionListItem(
+        string Id,
+        string ClientAddress,
+        string? Subject,
+        DateTimeOffset StartedAt,
+        string State,
+        long FramesIn,
+        long FramesOut,
+        long BytesIn,
+        long BytesOut,
+        string Channel,
+        string? CallSid,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Node = null);
 
     internal sealed record ActionResult(string Status, string? Id);
 }

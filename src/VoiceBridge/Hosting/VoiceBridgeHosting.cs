@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using VoiceBridge.Admin;
+using VoiceBridge.Cluster;
 using VoiceBridge.Configuration;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
@@ -101,6 +102,7 @@ internal static class VoiceBridgeHosting
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
         services.AddVoiceBridgeLimits();
+        services.AddVoiceBridgeCluster();
         services.AddVoiceBridgeMetrics(builder.Configuration);
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddVoiceBridgeSecurity();
@@ -128,6 +130,7 @@ internal static class VoiceBridgeHosting
             _ = app.Services.GetRequiredService<IOptions<BridgeSocketOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<ContinuityOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;

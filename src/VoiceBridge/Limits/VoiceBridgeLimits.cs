@@ -15,6 +15,15 @@ internal static class VoiceBridgeLimits
 {
     public const string UpgradePolicy = "voice-upgrades";
 
+    private const string RateLimitedMessage = "Too many connection attempts from this address; retry later.";
+
+    /// <summary>The limiter's own answer, for a refusal decided elsewhere (the fleet-wide count).</summary>
+    public static IResult RateLimited(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterHeader(retryAfter);
+        return JsonErrors.Error(StatusCodes.Status429TooManyRequests, "rate_limited", RateLimitedMessage);
+    }
+
     public static IServiceCollection AddVoiceBridgeLimits(this IServiceCollection services)
     {
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.SectionName).ValidateOnStart();
@@ -62,11 +71,9 @@ internal static class VoiceBridgeLimits
             rateLimiter.OnRejected = static async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(10);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                context.HttpContext.Response.Headers.RetryAfter = RetryAfterHeader(retryAfter);
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                await context.HttpContext.Response.WriteAsJsonAsync(
-                    JsonErrors.Body("rate_limited", "Too many connection attempts from this address; retry later."),
-                    cancellationToken).ConfigureAwait(false);
+                await context.HttpContext.Response.WriteAsJsonAsync(JsonErrors.Body("rate_limited", RateLimitedMessage), cancellationToken).ConfigureAwait(false);
             };
         });
 
@@ -85,4 +92,6 @@ internal static class VoiceBridgeLimits
 
         return services;
     }
+
+    private static string RetryAfterHeader(TimeSpan retryAfter) => Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using VoiceBridge.Cluster;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Hosting;
 using VoiceBridge.Limits;
@@ -28,11 +29,18 @@ internal static class VoiceEndpoint
         VoiceAuthorizer authorizer,
         SessionAdmission admission,
         SessionServices services,
+        FleetRegistry fleet,
         ILogger<SessionRegistry> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return JsonErrors.Error(StatusCodes.Status400BadRequest, "websocket_required", "GET /voice must be a WebSocket upgrade request.");
+        }
+
+        // In a fleet, Limits:ConnectsPerMinutePerIp also counts the upgrades other nodes took (this node's limiter ran first).
+        if (await fleet.CheckRateAsync(ClientAddress(context)).ConfigureAwait(false) is { } wait)
+        {
+            return VoiceBridgeLimits.RateLimited(context, wait);
         }
 
         var audio = context.Request.Query["audio"];
@@ -90,6 +98,20 @@ internal static class VoiceEndpoint
         var clientAddress = ClientAddress(context);
         var clientKey = auth.Subject is { } subject ? "sub:" + subject : "ip:" + clientAddress;
         var admitted = admission.TryAdmit(clientKey);
+        var sessionId = SessionFactory.NewId();
+        IAsyncDisposable? fleetRegistration = null;
+        if (admitted.Verdict == AdmissionVerdict.Admitted)
+        {
+            // In a fleet the same limits (and Cluster:MaxFleetSessions) hold across nodes, with the same answers.
+            var fleetAdmitted = await fleet.TryAdmitAsync(sessionId, clientKey).ConfigureAwait(false);
+            fleetRegistration = fleetAdmitted.Registration;
+            if (fleetAdmitted.Verdict != AdmissionVerdict.Admitted)
+            {
+                admitted.Lease?.Dispose();
+                admitted = new AdmissionResult(fleetAdmitted.Verdict, null);
+            }
+        }
+
         if (admitted.Verdict != AdmissionVerdict.Admitted)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
@@ -101,6 +123,7 @@ internal static class VoiceEndpoint
         }
 
         using var lease = admitted.Lease;
+        await using var registration = fleetRegistration;
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -109,7 +132,7 @@ internal static class VoiceEndpoint
         }).ConfigureAwait(false);
 
         var binaryAudio = audio.Count == 1 && audio[0] == "binary";
-        var start = new SessionStart(SessionFactory.NewId(), clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate, bridgeEvents);
+        var start = new SessionStart(sessionId, clientAddress, auth.Subject, binaryAudio, tokenSessionUpdate, bridgeEvents);
         await using var session = factory.Create(socket, start, context.RequestAborted);
         using (logger.BeginScope(new SessionLogScope(session.Id)))
         {
@@ -122,6 +145,12 @@ internal static class VoiceEndpoint
             }
             finally
             {
+                // Out of the fleet before out of the registry: once a node shows no session, the fleet counts none.
+                if (fleetRegistration is not null)
+                {
+                    await fleetRegistration.DisposeAsync().ConfigureAwait(false);
+                }
+
                 registry.Remove(session);
                 outcome ??= session.Outcome;
                 services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError, session.Channel);

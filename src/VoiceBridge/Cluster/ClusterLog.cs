@@ -1,0 +1,17 @@
+namespace VoiceBridge.Cluster;
+
+/// <summary>The fleet's log lines: one per change of the Redis connection, never the configuration string or the secret.</summary>
+internal static partial class ClusterLog
+{
+    [LoggerMessage(110, LogLevel.Information, "Fleet: node {NodeId} connected to Redis at {RedisEndpoints}; fleet-wide limits apply")]
+    public static partial void Connected(ILogger logger, string nodeId, string redisEndpoints);
+
+    [LoggerMessage(111, LogLevel.Warning, "Fleet: node {NodeId} cannot reach Redis at {RedisEndpoints} ({Failure}); serving its calls and admitting new ones under its local limits until Redis is back")]
+    public static partial void Disconnected(ILogger logger, string nodeId, string redisEndpoints, string failure);
+
+    [LoggerMessage(112, LogLevel.Debug, "Fleet: node {NodeId} registered its {Sessions} sessions in Redis")]
+    public static partial void Registered(ILogger logger, string nodeId, int sessions);
+
+    [LoggerMessage(113, LogLevel.Information, "Fleet: node {NodeId} joins through Redis at {RedisEndpoints} (lease {LeaseTime}, fleet cap {MaxFleetSessions})")]
+    public static partial void Joining(ILogger logger, string nodeId, string redisEndpoints, TimeSpan leaseTime, int maxFleetSessions);
+}
