@@ -151,30 +151,7 @@ internal static class VoiceEndpoint
                     await fleetRegistration.DisposeAsync().ConfigureAwait(false);
                 }
 
-                registry.Remove(session);
-                outcome ??= session.Outcome;
-                services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError, session.Channel);
-                var summary = session.Summary();
-                Log.SessionClosed(
-                    logger,
-                    session.Id,
-                    summary.DurationSeconds,
-                    outcome?.EndedBy.ToString() ?? "Bridge",
-                    outcome?.Reason ?? SessionOutcome.InternalError,
-                    Log.ToCode(outcome?.BrowserCloseStatus),
-                    summary.FramesIn,
-                    summary.BytesIn,
-                    summary.AudioSecondsIn,
-                    summary.FramesOut,
-                    summary.BytesOut,
-                    summary.AudioSecondsOut,
-                    summary.Responses,
-                    summary.Tokens.Input,
-                    summary.Tokens.Output,
-                    summary.FirstAudio.Turns,
-                    summary.FirstAudio.P50Ms,
-                    summary.FirstAudio.MaxMs,
-                    clientAddress);
+                AccountSessionEnd(session, outcome, registry, services, logger, clientAddress);
             }
         }
 
@@ -190,4 +167,36 @@ internal static class VoiceEndpoint
 
     /// <summary>The client's address as the bridge sees it (after a trusted proxy's <c>X-Forwarded-For</c>).</summary>
     public static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>
+    /// A session's end, as every kind of leg accounts for it: out of the registry, the outcome counted by channel, and
+    /// the one summary log line.
+    /// </summary>
+    internal static void AccountSessionEnd(BridgeSession session, SessionOutcome? outcome, SessionRegistry registry, SessionServices services, ILogger logger, string clientAddress)
+    {
+        registry.Remove(session);
+        outcome ??= session.Outcome;
+        services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError, session.Channel);
+        var summary = session.Summary();
+        Log.SessionClosed(
+            logger,
+            session.Id,
+            summary.DurationSeconds,
+            outcome?.EndedBy.ToString() ?? "Bridge",
+            outcome?.Reason ?? SessionOutcome.InternalError,
+            Log.ToCode(outcome?.BrowserCloseStatus),
+            summary.FramesIn,
+            summary.BytesIn,
+            summary.AudioSecondsIn,
+            summary.FramesOut,
+            summary.BytesOut,
+            summary.AudioSecondsOut,
+            summary.Responses,
+            summary.Tokens.Input,
+            summary.Tokens.Output,
+            summary.FirstAudio.Turns,
+            summary.FirstAudio.P50Ms,
+            summary.FirstAudio.MaxMs,
+            clientAddress);
+    }
 }

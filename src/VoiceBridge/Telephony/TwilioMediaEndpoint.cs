@@ -87,30 +87,7 @@ internal static class TwilioMediaEndpoint
             }
             finally
             {
-                registry.Remove(session);
-                outcome ??= session.Outcome;
-                services.Metrics.SessionClosed(outcome?.Reason ?? SessionOutcome.InternalError, session.Channel);
-                var summary = session.Summary();
-                Log.SessionClosed(
-                    logger,
-                    session.Id,
-                    summary.DurationSeconds,
-                    outcome?.EndedBy.ToString() ?? "Bridge",
-                    outcome?.Reason ?? SessionOutcome.InternalError,
-                    Log.ToCode(outcome?.BrowserCloseStatus),
-                    summary.FramesIn,
-                    summary.BytesIn,
-                    summary.AudioSecondsIn,
-                    summary.FramesOut,
-                    summary.BytesOut,
-                    summary.AudioSecondsOut,
-                    summary.Responses,
-                    summary.Tokens.Input,
-                    summary.Tokens.Output,
-                    summary.FirstAudio.Turns,
-                    summary.FirstAudio.P50Ms,
-                    summary.FirstAudio.MaxMs,
-                    clientAddress);
+                VoiceEndpoint.AccountSessionEnd(session, outcome, registry, services, logger, clientAddress);
             }
         }
 
