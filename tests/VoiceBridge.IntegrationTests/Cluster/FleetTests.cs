@@ -15,8 +15,8 @@ namespace VoiceBridge.IntegrationTests.Cluster;
 /// </summary>
 public sealed class FleetTests
 {
-    private const string Secret = "fleet-test-secret-1f3a5c7e9b2d";
-    private const string AdminKey = "fleet-admin-key-0123456789abcdef";
+    private const string Secret = FleetNodes.Secret;
+    private const string AdminKey = FleetNodes.AdminKey;
 
     [Fact]
     public async Task FleetCap_HoldsAcrossNodes_AndASlotFreedOnOneNodeServesTheOther()
@@ -24,8 +24,8 @@ public sealed class FleetTests
         var ct = TestTimeout.Token(30);
         await using var redis = await RedisServer.StartAsync(ct);
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var a = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "2"));
-        await using var b = await JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "2"));
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "2"));
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "2"));
 
         var first = await BrowserClient.ConnectAsync(a.VoiceUri(), ct);
         await using var second = await BrowserClient.ConnectAsync(b.VoiceUri(), ct);
@@ -51,8 +51,8 @@ public sealed class FleetTests
         await using var redis = await RedisServer.StartAsync(ct);
         await using var upstream = await FakeUpstream.StartAsync();
         (string, string)[] settings = [("VoiceBridge:Cluster:MaxFleetSessions", "5"), ("VoiceBridge:Limits:MaxSessionsPerClient", "100")];
-        await using var a = await JoinAsync(upstream, redis, "node-a", ct, settings);
-        await using var b = await JoinAsync(upstream, redis, "node-b", ct, settings);
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, settings);
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, settings);
 
         // Twenty upgrades at once, ten per node: the count and the registration are one step in Redis, so no two
         // admissions can both see room for one more.
@@ -77,8 +77,8 @@ public sealed class FleetTests
         var ct = TestTimeout.Token(30);
         await using var redis = await RedisServer.StartAsync(ct);
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var a = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Limits:MaxSessionsPerClient", "1"));
-        await using var b = await JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Limits:MaxSessionsPerClient", "1"));
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Limits:MaxSessionsPerClient", "1"));
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Limits:MaxSessionsPerClient", "1"));
         await using var first = await BrowserClient.ConnectAsync(a.VoiceUri(), ct);
         await upstream.WaitForHandshakesAsync(1, ct);
 
@@ -96,8 +96,8 @@ public sealed class FleetTests
         var ct = TestTimeout.Token(30);
         await using var redis = await RedisServer.StartAsync(ct);
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var a = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Limits:ConnectsPerMinutePerIp", "2"));
-        await using var b = await JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Limits:ConnectsPerMinutePerIp", "2"));
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Limits:ConnectsPerMinutePerIp", "2"));
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Limits:ConnectsPerMinutePerIp", "2"));
 
         await using var first = await RawWebSocketClient.ConnectAsync(a.VoiceUri(), ct);
         await using var second = await RawWebSocketClient.ConnectAsync(b.VoiceUri(), ct);
@@ -136,10 +136,10 @@ public sealed class FleetTests
         try
         {
             (await doomed.WaitForHealthyAsync(ct)).Dispose();
-            await WaitForAsync(async () => await redis.Database.SortedSetScoreAsync(FleetRegistry.KeyPrefix + "nodes", "node-doomed") is not null, ct);
+            await FleetNodes.WaitForAsync(async () => await redis.Database.SortedSetScoreAsync(FleetRegistry.KeyPrefix + "nodes", "node-doomed") is not null, ct);
             // Both caps at one: the upgrade that finally succeeds shows the dead node's session left the fleet count and its
             // client's count (the same address) alike.
-            await using var survivor = await JoinAsync(
+            await using var survivor = await FleetNodes.JoinAsync(
                 upstream, redis, "node-survivor", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Limits:MaxSessionsPerClient", "1"), ("VoiceBridge:Cluster:LeaseTime", "00:00:02"));
             var browser = await BrowserClient.ConnectAsync(new Uri($"ws://127.0.0.1:{doomed.Port}/voice"), ct);
             await browser.WaitForEventAsync("session.created", ct);
@@ -186,9 +186,9 @@ public sealed class FleetTests
         const string Password = "redis-pw-7d9f1b3c5e";
         await using var redis = await RedisServer.StartAsync(ct, Password);
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var node = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Limits:MaxSessions", "2"));
+        await using var node = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Cluster:MaxFleetSessions", "1"), ("VoiceBridge:Limits:MaxSessions", "2"));
         var fleet = node.Services.GetRequiredService<FleetRegistry>();
-        Assert.Equal(1, (await ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
+        Assert.Equal(1, (await FleetNodes.ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
         await using var call = await BrowserClient.ConnectAsync(node.VoiceUri(), ct);
         await call.WaitForEventAsync("session.created", ct);
         await using (var fleetFull = await RawWebSocketClient.ConnectAsync(node.VoiceUri(), ct))
@@ -200,7 +200,7 @@ public sealed class FleetTests
         var lost = Stopwatch.StartNew();
         await node.WaitUntilAsync(() => !fleet.IsConnected, ct);
         Assert.True(lost.Elapsed < TimeSpan.FromSeconds(10), $"noticed after {lost.Elapsed}");
-        Assert.Equal(0, (await ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
+        Assert.Equal(0, (await FleetNodes.ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
 
         // The call goes on.
         await call.SendTextAsync("""{"type":"response.create"}""", ct);
@@ -224,7 +224,7 @@ public sealed class FleetTests
         var back = Stopwatch.StartNew();
         await node.WaitUntilAsync(() => fleet.IsConnected, ct);
         Assert.True(back.Elapsed < TimeSpan.FromSeconds(10), $"rejoined after {back.Elapsed}");
-        Assert.Equal(1, (await ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
+        Assert.Equal(1, (await FleetNodes.ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
 
         // Rejoined: the empty Redis holds both calls of the node again, and the calls are still up.
         Assert.Equal(2, await redis.Database.HashLengthAsync(FleetRegistry.KeyPrefix + "node:node-a"));
@@ -235,7 +235,7 @@ public sealed class FleetTests
         // One line per change of state, and never the Redis password or the cluster secret, in logs or metrics.
         Assert.Equal(2, node.Logs.Lines.Count(l => l.Contains("[110]", StringComparison.Ordinal)));
         Assert.Equal(1, node.Logs.Lines.Count(l => l.Contains("[111]", StringComparison.Ordinal)));
-        var metricsText = (await ScrapeAsync(node, ct)).Text;
+        var metricsText = (await FleetNodes.ScrapeAsync(node, ct)).Text;
         foreach (var secret in (string[])[Password, Secret])
         {
             Assert.DoesNotContain(secret, node.Logs.AllText, StringComparison.Ordinal);
@@ -249,8 +249,8 @@ public sealed class FleetTests
         var ct = TestTimeout.Token(30);
         await using var redis = await RedisServer.StartAsync(ct);
         await using var upstream = await FakeUpstream.StartAsync();
-        await using var a = await JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Admin:ApiKey", AdminKey));
-        var b = await JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Admin:ApiKey", AdminKey));
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, ("VoiceBridge:Admin:ApiKey", AdminKey));
+        var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, ("VoiceBridge:Admin:ApiKey", AdminKey));
         await using var onA = await BrowserClient.ConnectAsync(a.VoiceUri(), ct);
         await onA.WaitForEventAsync("session.created", ct);
         await using var onB = await BrowserClient.ConnectAsync(b.VoiceUri(), ct);
@@ -261,13 +261,13 @@ public sealed class FleetTests
 
         // Node b publishes its list with each heartbeat (at most a second apart).
         List<(string Id, string Node)> listed = [];
-        await WaitForAsync(async () => (listed = await ListAsync(http, ct)).Count == 2, ct);
+        await FleetNodes.WaitForAsync(async () => (listed = await FleetNodes.ListAsync(http, ct)).Count == 2, ct);
 
         Assert.Contains((Assert.Single(a.Registry.Sessions).Id, "node-a"), listed);
         Assert.Contains((idOnB, "node-b"), listed);
 
         await b.DisposeAsync(); // a clean stop: the node leaves the fleet at once
-        Assert.Equal("node-a", Assert.Single(await ListAsync(http, ct)).Node);
+        Assert.Equal("node-a", Assert.Single(await FleetNodes.ListAsync(http, ct)).Node);
     }
 
     [Fact]
@@ -293,7 +293,7 @@ public sealed class FleetTests
             Assert.Equal(429, second.Status);
         }
 
-        Assert.Equal(0, (await ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
+        Assert.Equal(0, (await FleetNodes.ScrapeAsync(node, ct)).Value("voicebridge_cluster_connected"));
         using var http = node.CreateHttpClient();
         using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -309,7 +309,7 @@ public sealed class FleetTests
         await browser.WaitForEventAsync("session.created", ct);
 
         Assert.False(bridge.Services.GetRequiredService<FleetRegistry>().Enabled);
-        Assert.False((await ScrapeAsync(bridge, ct)).Has("voicebridge_cluster_connected"));
+        Assert.False((await FleetNodes.ScrapeAsync(bridge, ct)).Has("voicebridge_cluster_connected"));
         Assert.DoesNotContain(bridge.Logs.Lines, l => l.Contains("Fleet", StringComparison.Ordinal));
     }
 
@@ -332,49 +332,5 @@ public sealed class FleetTests
         Assert.StartsWith("VoiceBridge: invalid configuration: ", line, StringComparison.Ordinal);
         Assert.Contains("VoiceBridge:Cluster:Secret", line, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, bridge.Transcript, StringComparison.Ordinal);
-    }
-
-    /// <summary>A bridge in this process joined to the fleet (its heartbeat has reached Redis).</summary>
-    private static async Task<BridgeApp> JoinAsync(FakeUpstream upstream, RedisServer redis, string nodeId, CancellationToken ct, params (string Key, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string?>
-        {
-            ["VoiceBridge:Cluster:Redis"] = redis.Configuration,
-            ["VoiceBridge:Cluster:NodeId"] = nodeId,
-            ["VoiceBridge:Cluster:Secret"] = Secret,
-            ["VoiceBridge:Cluster:InternalUrl"] = "http://127.0.0.1:1",
-        };
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        var bridge = new BridgeApp(upstream.Url, all);
-        _ = bridge.BaseUri;
-        var fleet = bridge.Services.GetRequiredService<FleetRegistry>();
-        await bridge.WaitUntilAsync(() => fleet.IsConnected, ct);
-        return bridge;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, CancellationToken ct)
-    {
-        while (!await condition())
-        {
-            await Task.Delay(50, ct);
-        }
-    }
-
-    private static async Task<List<(string Id, string Node)>> ListAsync(HttpClient http, CancellationToken ct)
-    {
-        using var list = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/admin/sessions", UriKind.Relative), ct));
-        return [.. list.RootElement.GetProperty("sessions").EnumerateArray().Select(s => (s.GetProperty("id").GetString()!, s.GetProperty("node").GetString()!))];
-    }
-
-    private static async Task<ScrapedMetrics> ScrapeAsync(BridgeApp bridge, CancellationToken cancellationToken)
-    {
-        using var http = bridge.CreateHttpClient();
-        using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ScrapedMetrics.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
     }
 }

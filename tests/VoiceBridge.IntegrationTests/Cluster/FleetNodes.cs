@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using VoiceBridge.Cluster;
+using VoiceBridge.IntegrationTests.Diagnostics;
+using VoiceBridge.IntegrationTests.Infrastructure;
+
+namespace VoiceBridge.IntegrationTests.Cluster;
+
+/// <summary>Nodes of a test fleet: bridges in this process joined to one real redis-server, and what tests ask of them.</summary>
+internal static class FleetNodes
+{
+    public const string Secret = "fleet-test-secret-1f3a5c7e9b2d";
+    public const string AdminKey = "fleet-admin-key-0123456789abcdef";
+
+    /// <summary>A bridge in this process joined to the fleet (its heartbeat has reached Redis).</summary>
+    public static async Task<BridgeApp> JoinAsync(FakeUpstream upstream, RedisServer redis, string nodeId, CancellationToken ct, params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["VoiceBridge:Cluster:Redis"] = redis.Configuration,
+            ["VoiceBridge:Cluster:NodeId"] = nodeId,
+            ["VoiceBridge:Cluster:Secret"] = Secret,
+            ["VoiceBridge:Cluster:InternalUrl"] = "http://127.0.0.1:1",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        var bridge = new BridgeApp(upstream.Url, all);
+        _ = bridge.BaseUri;
+        var fleet = bridge.Services.GetRequiredService<FleetRegistry>();
+        await bridge.WaitUntilAsync(() => fleet.IsConnected, ct);
+        return bridge;
+    }
+
+    public static async Task WaitForAsync(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(50, ct);
+        }
+    }
+
+    public static async Task<List<(string Id, string Node)>> ListAsync(HttpClient http, CancellationToken ct)
+    {
+        using var list = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/admin/sessions", UriKind.Relative), ct));
+        return [.. list.RootElement.GetProperty("sessions").EnumerateArray().Select(s => (s.GetProperty("id").GetString()!, s.GetProperty("node").GetString()!))];
+    }
+
+    public static async Task<ScrapedMetrics> ScrapeAsync(BridgeApp bridge, CancellationToken cancellationToken)
+    {
+        using var http = bridge.CreateHttpClient();
+        using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return ScrapedMetrics.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+}
