@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using VoiceBridge.Cluster;
 using VoiceBridge.Diagnostics;
 using VoiceBridge.Limits;
 using VoiceBridge.Sessions;
@@ -24,6 +25,7 @@ internal static class TwilioMediaEndpoint
         SessionFactory factory,
         SessionRegistry registry,
         SessionAdmission admission,
+        FleetRegistry fleet,
         SessionServices services,
         ILogger<TwilioCallTokens> logger)
     {
@@ -56,7 +58,22 @@ internal static class TwilioMediaEndpoint
         }
 
         // The call's own key: many calls arrive from Twilio's few addresses, so per-IP limits would be wrong here.
-        var admitted = admission.TryAdmit("twilio:" + start.CallSid);
+        var clientKey = "twilio:" + start.CallSid;
+        var sessionId = SessionFactory.NewId();
+        var admitted = admission.TryAdmit(clientKey);
+        IAsyncDisposable? fleetRegistration = null;
+        if (admitted.Verdict == AdmissionVerdict.Admitted)
+        {
+            // In a fleet a phone call takes its place under Cluster:MaxFleetSessions like a browser's.
+            var fleetAdmitted = await fleet.TryAdmitAsync(sessionId, clientKey).ConfigureAwait(false);
+            fleetRegistration = fleetAdmitted.Registration;
+            if (fleetAdmitted.Verdict != AdmissionVerdict.Admitted)
+            {
+                admitted.Lease?.Dispose();
+                admitted = new AdmissionResult(fleetAdmitted.Verdict, null);
+            }
+        }
+
         if (admitted.Verdict != AdmissionVerdict.Admitted)
         {
             TelephonyLog.StreamRefused(logger, start.CallSid, "server_busy");
@@ -65,8 +82,9 @@ internal static class TwilioMediaEndpoint
         }
 
         using var lease = admitted.Lease;
+        await using var registration = fleetRegistration;
         var call = new TwilioCall(start.CallSid, start.StreamSid);
-        var sessionStart = new SessionStart(SessionFactory.NewId(), clientAddress, null, BinaryAudio: false, TokenSessionUpdate: null, Call: call, SessionUpdate: twilio.SessionUpdate);
+        var sessionStart = new SessionStart(sessionId, clientAddress, null, BinaryAudio: false, TokenSessionUpdate: null, Call: call, SessionUpdate: twilio.SessionUpdate);
         await using var session = factory.Create(socket, sessionStart, context.RequestAborted);
         using (logger.BeginScope(new SessionLogScope(session.Id)))
         using (logger.BeginScope(new Dictionary<string, object> { ["CallSid"] = call.CallSid }))
@@ -87,6 +105,12 @@ internal static class TwilioMediaEndpoint
             }
             finally
             {
+                // Out of the fleet before out of the registry, as for a browser's session.
+                if (fleetRegistration is not null)
+                {
+                    await fleetRegistration.DisposeAsync().ConfigureAwait(false);
+                }
+
                 VoiceEndpoint.AccountSessionEnd(session, outcome, registry, services, logger, clientAddress);
             }
         }

@@ -16,7 +16,8 @@ internal static class TwilioVoiceEndpoint
         var twilio = options.Value;
         var request = context.Request;
         var form = request.HasFormContentType ? await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false) : null;
-        var fields = form?.Select(static p => new KeyValuePair<string, string>(p.Key, p.Value.ToString())).ToList();
+        // Every value of a repeated name, as Twilio signs them (not the comma-joined string).
+        var fields = form?.SelectMany(static p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty))).ToList();
         var url = TwilioUrls.Requested(twilio.PublicUrl!, request, webSocket: false);
         if (!TwilioSignature.Verify(twilio.AuthToken!, request.Headers[TwilioSignature.Header], url, fields))
         {

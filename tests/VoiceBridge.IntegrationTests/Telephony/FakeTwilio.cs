@@ -25,10 +25,14 @@ internal sealed class FakeTwilio
 
     public static string Sign(string token, string url, IEnumerable<KeyValuePair<string, string>>? form = null)
     {
+        // As Twilio's libraries do: names sorted; a repeated name once per distinct value, values sorted.
         var data = new StringBuilder(url);
-        foreach (var (k, v) in (form ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var name in (form ?? []).GroupBy(p => p.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            data.Append(k).Append(v);
+            foreach (var value in name.Select(p => p.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                data.Append(name.Key).Append(value);
+            }
         }
 
 #pragma warning disable CA5350 // Twilio's scheme
@@ -37,20 +41,27 @@ internal sealed class FakeTwilio
     }
 
     /// <summary>The voice webhook for a call, signed (or with <paramref name="signature"/> instead).</summary>
-    public async Task<HttpResponseMessage> PostVoiceAsync(string callSid, CancellationToken cancellationToken, string? signature = null, string authToken = AuthToken)
+    public async Task<HttpResponseMessage> PostVoiceAsync(
+        string callSid,
+        CancellationToken cancellationToken,
+        string? signature = null,
+        string authToken = AuthToken,
+        string signedBase = PublicUrl,
+        IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
-        var form = new Dictionary<string, string>
+        var form = new List<KeyValuePair<string, string>>
         {
-            ["AccountSid"] = "AC0123456789abcdef0123456789abcdef",
-            ["CallSid"] = callSid,
-            ["From"] = "+14155550100",
-            ["To"] = "+14155550199",
-            ["CallStatus"] = "ringing",
-            ["Direction"] = "inbound",
+            new("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+            new("CallSid", callSid),
+            new("From", "+14155550100"),
+            new("To", "+14155550199"),
+            new("CallStatus", "ringing"),
+            new("Direction", "inbound"),
         };
+        form.AddRange(extra ?? []);
         using var client = new HttpClient { BaseAddress = _bridge };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/twilio/voice?tenant=a%20b") { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add("X-Twilio-Signature", signature ?? Sign(authToken, PublicUrl + "/twilio/voice?tenant=a%20b", form));
+        request.Headers.Add("X-Twilio-Signature", signature ?? Sign(authToken, signedBase + "/twilio/voice?tenant=a%20b", form));
         return await client.SendAsync(request, cancellationToken);
     }
 

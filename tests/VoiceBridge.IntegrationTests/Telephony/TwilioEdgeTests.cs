@@ -22,6 +22,23 @@ public sealed class TwilioEdgeTests
         Assert.DoesNotContain(FakeTwilio.AuthToken, scene.Bridge.Logs.AllText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VoiceWebhook_SignedWithTheDefaultPortAndARepeatedParameter_Answered()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync();
+
+        // The number's webhook written with ":443" in Twilio's console, PublicUrl without it; a parameter sent twice.
+        using var response = await scene.Twilio.PostVoiceAsync(
+            "CA00000000000000000000000000000009",
+            ct,
+            signedBase: FakeTwilio.PublicUrl + ":443",
+            extra: [new("SipHeader_X-Tag", "b"), new("SipHeader_X-Tag", "a")]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<Parameter name=\"token\"", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("garbage")]
