@@ -4,13 +4,14 @@
 #   prometheus: promtool, which checks the /metrics exposition (integration tests).
 #   chromium:   Debian's Chromium, driven by Playwright in the browser tests (Playwright's own browser
 #               download cannot work here; the tests launch /usr/bin/chromium).
-#   espeak-ng:  speaks the browser tests' microphone input, and the phone tests' caller, at test time (the phone
-#               tests encode it to µ-law in C#: G.711 is a few lines, so no sox).
+#   espeak-ng:  speaks the browser tests' microphone input, and the phone tests' caller, at test time.
+#   sox:        converts the phone tests' caller to µ-law 8 kHz, as the phone network carries it (a reference
+#               encoder: the bridge's own µ-law code has no part in making the caller's audio).
 #   curl:       the publish smoke polls /healthz with it.
 #   redis-server: the fleet tests (Cluster:Redis) start their own on a free loopback port, no persistence.
 set -euo pipefail
 
-packages=(prometheus chromium espeak-ng curl redis-server)
+packages=(prometheus chromium espeak-ng sox curl redis-server)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -107,7 +107,9 @@ internal sealed class FakeTwilio
 internal sealed class TwilioStream : IAsyncDisposable
 {
     private readonly Channel<JsonElement> _inbox = Channel.CreateUnbounded<JsonElement>();
+    private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly Task _reading;
+    private TwilioPlayer? _player;
     private int _sequence;
 
     public TwilioStream(ClientWebSocket socket)
@@ -137,8 +139,26 @@ internal sealed class TwilioStream : IAsyncDisposable
     /// <summary>Completes when the bridge has closed the socket (or it broke).</summary>
     public Task Closed => _reading;
 
-    public Task SendAsync(object message, CancellationToken cancellationToken) =>
-        Socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message), WebSocketMessageType.Text, true, cancellationToken);
+    /// <summary>Plays what the bridge sends at real-time pace and echoes its marks as they play (else the test echoes them).</summary>
+    public TwilioPlayer PlayInRealTime()
+    {
+        _player = new TwilioPlayer(name => SendMarkAsync(name, CancellationToken.None));
+        return _player;
+    }
+
+    public async Task SendAsync(object message, CancellationToken cancellationToken)
+    {
+        // The test and the player both send: one message at a time, as a WebSocket requires.
+        await _sending.WaitAsync(cancellationToken);
+        try
+        {
+            await Socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message), WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
 
     public async Task StartAsync(string callSid, string? token, CancellationToken cancellationToken)
     {
@@ -198,6 +218,11 @@ internal sealed class TwilioStream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_player is not null)
+        {
+            await _player.DisposeAsync();
+        }
+
         Socket.Abort();
         try
         {
@@ -209,6 +234,27 @@ internal sealed class TwilioStream : IAsyncDisposable
         }
 
         Socket.Dispose();
+    }
+
+    private async Task PlayAsync(JsonElement message)
+    {
+        if (_player is null)
+        {
+            return;
+        }
+
+        if (Is(message, "media"))
+        {
+            _player.Media(Convert.FromBase64String(message.GetProperty("media").GetProperty("payload").GetString()!).Length);
+        }
+        else if (Is(message, "mark"))
+        {
+            _player.Mark(message.GetProperty("mark").GetProperty("name").GetString()!);
+        }
+        else if (Is(message, "clear"))
+        {
+            await _player.ClearAsync();
+        }
     }
 
     private string Next() => Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -240,6 +286,7 @@ internal sealed class TwilioStream : IAsyncDisposable
                     _received.Add(message);
                 }
 
+                await PlayAsync(message);
                 _inbox.Writer.TryWrite(message);
             }
         }

@@ -109,6 +109,40 @@ public sealed class PhoneCallTests
     }
 
     [Fact]
+    public async Task BargeIn_TwilioPlayingInRealTime_TruncatesAtTheLastMarkItEchoedAndPlaybackStops()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync();
+        await using var stream = await scene.CallAsync(CallSid, ct);
+        var player = stream.PlayInRealTime();
+        var upstream = await scene.Upstream.NextConnectionAsync(ct);
+
+        // Three seconds of answer arrive at once, far faster than the phone plays them.
+        var answer = Enumerable.Repeat((byte)0x33, 24_000).ToArray();
+        await SendDeltasAsync(upstream, "item_A", answer, [.. Enumerable.Repeat(2_400, 10)], ct);
+        await player.WaitForEchoedAsync(500, ct);
+        var heardBefore = player.Echoed[^1].PlayedMs;
+        await AcknowledgedAsync(stream, upstream, ct);
+
+        await upstream.SendTextAsync("""{"type":"input_audio_buffer.speech_started","audio_start_ms":900,"item_id":"item_U"}""", ct);
+        var truncate = await PhoneScene.WaitForUpstreamAsync(upstream, e => PhoneScene.IsType(e, "conversation.item.truncate"), ct);
+        await stream.ReadUntilAsync(m => TwilioStream.Is(m, "clear"), ct);
+        var echoed = player.Echoed;
+
+        // What the caller heard, as Twilio's echoed marks say: at least what was echoed before the speech, never more
+        // than was echoed by the time the truncate went, and exactly at one of those marks (a mark every 100 ms).
+        var audioEnd = truncate.GetProperty("audio_end_ms").GetInt64();
+        Assert.Equal("item_A", truncate.GetProperty("item_id").GetString());
+        Assert.InRange(audioEnd, heardBefore, echoed[^1].PlayedMs);
+        Assert.Contains(echoed, e => e.PlayedMs == audioEnd);
+        Assert.True(audioEnd < 3_000, $"the truncate at {audioEnd} ms must be before the end of the answer");
+
+        // The clear stopped playback: far less than the answer was played, and its pending marks came back unplayed.
+        Assert.True(player.PlayedMs < 2_000, $"played {player.PlayedMs} ms of 3,000");
+        Assert.NotEmpty(player.ClearedMarks);
+    }
+
+    [Fact]
     public async Task BargeIn_EverythingSentWasHeard_NeitherClearNorTruncate()
     {
         var ct = TestTimeout.Token();
@@ -246,7 +280,7 @@ public sealed class PhoneCallTests
         var ct = TestTimeout.Token(60);
         await using var scene = await PhoneScene.StartAsync(simulator: true);
         await using var stream = await scene.CallAsync(CallSid, ct);
-        var speech = ToMuLaw8k(await SpokenAudio.SpeakAsync("Hello, I would like to check my order please.", ct));
+        var speech = await CallerAudio.SpeakAsync("Hello, I would like to check my order please.", ct);
         var silence = Enumerable.Repeat((byte)0xFF, 8 * 1500).ToArray();
 
         await stream.SendAudioAsync([.. silence[..1600], .. speech, .. silence], ct);
@@ -286,22 +320,5 @@ public sealed class PhoneCallTests
         var before = PhoneScene.Events(upstream).Count(e => PhoneScene.IsType(e, "conversation.item.create"));
         await stream.SendDtmfAsync("0", ct);
         await PhoneScene.WaitForUpstreamAsync(upstream, _ => PhoneScene.Events(upstream).Count(e => PhoneScene.IsType(e, "conversation.item.create")) > before, ct);
-    }
-
-    private static byte[] ToMuLaw8k(SpokenAudio audio)
-    {
-        var samples = audio.Samples;
-        var count = (int)((long)samples.Length * 8000 / audio.SampleRate);
-        var muLaw = new byte[count];
-        for (var i = 0; i < count; i++)
-        {
-            var position = (double)i * audio.SampleRate / 8000;
-            var index = (int)position;
-            var next = Math.Min(index + 1, samples.Length - 1);
-            var value = samples[index] + ((samples[next] - samples[index]) * (position - index));
-            muLaw[i] = MuLaw.Encode((short)Math.Clamp(value, short.MinValue, short.MaxValue));
-        }
-
-        return muLaw;
     }
 }
