@@ -13,7 +13,7 @@ namespace VoiceBridge.Cluster;
 /// started: when Redis cannot be reached, admission falls back to the node's local limits, no call is ended, and the
 /// node registers everything it holds again once Redis answers (<see cref="BeatAsync"/>).
 /// </summary>
-internal sealed class FleetRegistry : IAsyncDisposable
+internal sealed partial class FleetRegistry : IAsyncDisposable
 {
     public const string KeyPrefix = "voicebridge:fleet:";
 

@@ -50,7 +50,7 @@ internal static class TwilioMediaEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false }).ConfigureAwait(false);
         var start = await ReadStartAsync(socket, services.TimeProvider, logger, context.RequestAborted).ConfigureAwait(false);
-        if (start is null || !twilio.Tokens.TryRedeem(start.Token, start.CallSid))
+        if (start is null || !await twilio.Tokens.TryRedeemAsync(start.Token, start.CallSid).ConfigureAwait(false))
         {
             TelephonyLog.StreamRefused(logger, start?.CallSid ?? "-", start is null ? "no start message" : "invalid stream token");
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "invalid stream token", services).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal static class TwilioVoiceEndpoint
             return Results.StatusCode(StatusCodes.Status400BadRequest);
         }
 
-        var token = tokens.Mint(callSid);
+        var token = await tokens.MintAsync(callSid).ConfigureAwait(false);
         TelephonyLog.CallAnswered(logger, callSid);
         var twiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Connect><Stream url=\""
             + SecurityElement.Escape(TwilioUrls.Stream(twilio.PublicUrl!))

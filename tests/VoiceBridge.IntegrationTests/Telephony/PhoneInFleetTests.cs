@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using VoiceBridge.IntegrationTests.Cluster;
 using VoiceBridge.IntegrationTests.Infrastructure;
 
@@ -48,5 +49,46 @@ public sealed class PhoneInFleetTests
         await using var late = await RawWebSocketClient.ConnectAsync(a.VoiceUri(), ct);
         Assert.Equal(503, late.Status);
         Assert.Contains("server_busy", await late.ReadBodyAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WebhookOnOneNode_MediaOnAnother_CallRuns_AndTheTokenIsSpentForEveryNode()
+    {
+        var ct = TestTimeout.Token(40);
+        await using var redis = await RedisServer.StartAsync(ct);
+        await using var upstream = await FakeUpstream.StartAsync();
+        (string, string)[] settings = [.. Settings.Where(s => s.Item1 != "VoiceBridge:Cluster:MaxFleetSessions")];
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, settings);
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, settings);
+        var toA = new FakeTwilio(a.BaseUri);
+        var toB = new FakeTwilio(b.BaseUri);
+
+        // The load balancer sent the webhook to A and the media socket to B.
+        var token = await toA.AnswerAsync("CA0000000000000000000000000000f003", ct);
+        await using var call = await toB.ConnectAsync(ct);
+        await call.StartAsync("CA0000000000000000000000000000f003", token, ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await call.SendMediaAsync(Convert.ToBase64String(new byte[160]), ct);
+        await PhoneScene.WaitForUpstreamAsync(connection, e => PhoneScene.IsType(e, "input_audio_buffer.append"), ct);
+
+        // Spent for the whole fleet: replayed on A, it opens nothing.
+        await using (var replay = await toA.ConnectAsync(ct))
+        {
+            await replay.StartAsync("CA0000000000000000000000000000f003", token, ct);
+            await replay.Closed.WaitAsync(ct);
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, replay.Socket.CloseStatus);
+        }
+
+        // Bound to its call across nodes too.
+        var other = await toA.AnswerAsync("CA0000000000000000000000000000f004", ct);
+        await using (var wrongCall = await toB.ConnectAsync(ct))
+        {
+            await wrongCall.StartAsync("CA0000000000000000000000000000f005", other, ct);
+            await wrongCall.Closed.WaitAsync(ct);
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, wrongCall.Socket.CloseStatus);
+        }
+
+        Assert.Equal(1, upstream.HandshakeCount);
+        Assert.Equal(0, a.Services.GetRequiredService<VoiceBridge.Telephony.TwilioCallTokens>().Count);
     }
 }
