@@ -66,7 +66,7 @@ internal sealed partial class BridgeSession : IAsyncDisposable
         ToUpstream = new OutboundQueue(Options.QueueCapacity);
         Conversation = new ConversationRecord(TimeProvider, Math.Max(ConversationRecord.DefaultCapacity, services.Continuity.ReplayItems));
         Continuity = new UpstreamContinuity(services.Continuity, services.Shape, Conversation, TimeProvider);
-        Gate = new BrowserEventGate(services, Statistics, Continuity, Conversation);
+        Gate = new BrowserEventGate(services, Statistics, Continuity, Conversation, appliesAllowList: start.Call is null);
         Observer = new UpstreamEventObserver(Statistics, services.Metrics, Events, TimeProvider, Conversation);
         _browserLeg = start.Call is { } call ? new Telephony.TwilioLeg(this, browser, call) : new BrowserLeg(this, browser);
         Tools = services.Tools is { } tools ? new SessionTools(this, tools) : null;

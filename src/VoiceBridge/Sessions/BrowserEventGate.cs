@@ -28,9 +28,15 @@ internal sealed class BrowserEventGate
 
     private readonly UpstreamContinuity? _continuity;
     private readonly ConversationRecord? _conversation;
+    private readonly bool _appliesAllowList;
 
-    public BrowserEventGate(SessionServices services, SessionStatistics statistics, UpstreamContinuity? continuity = null, ConversationRecord? conversation = null)
+    /// <param name="appliesAllowList">
+    /// False for a phone leg: it sends only what the bridge builds from Twilio's messages (appends, key presses), and
+    /// <c>Session:AllowedClientEvents</c> says what a browser may send; a list written for browsers must not mute callers.
+    /// </param>
+    public BrowserEventGate(SessionServices services, SessionStatistics statistics, UpstreamContinuity? continuity = null, ConversationRecord? conversation = null, bool appliesAllowList = true)
     {
+        _appliesAllowList = appliesAllowList;
         _continuity = continuity;
         _conversation = conversation;
         _services = services;
@@ -54,7 +60,7 @@ internal sealed class BrowserEventGate
             return GateVerdict.Refuse(BridgeErrors.InvalidEvent);
         }
 
-        if (!_services.AllowedEvents.AllowsAny && !_services.AllowedEvents.Contains(span, inspection))
+        if (_appliesAllowList && !_services.AllowedEvents.AllowsAny && !_services.AllowedEvents.Contains(span, inspection))
         {
             message.Release();
             return GateVerdict.Refuse(BridgeErrors.UnknownEvent);

@@ -64,6 +64,29 @@ public sealed class PhoneBesideBrowserTests
     }
 
     [Fact]
+    public async Task AllowedClientEvents_WrittenForBrowsers_DoesNotMuteTheCaller()
+    {
+        var ct = TestTimeout.Token();
+        await using var scene = await PhoneScene.StartAsync(settings: new Dictionary<string, string?> { ["VoiceBridge:Session:AllowedClientEvents:0"] = "response.create" });
+        await using var browser = await BrowserClient.ConnectAsync(scene.Bridge.VoiceUri(), ct);
+        var browserUpstream = await scene.Upstream.NextConnectionAsync(ct);
+        await using var stream = await scene.CallAsync(CallSid, ct);
+        var phoneUpstream = await scene.Upstream.NextConnectionAsync(ct);
+
+        // The browser may send only response.create: its audio is refused.
+        await browser.SendTextAsync($$"""{"type":"input_audio_buffer.append","audio":"{{Convert.ToBase64String(new byte[960])}}"}""", ct);
+        var error = await browser.WaitForEventAsync("error", ct);
+        Assert.Contains("unknown_event", error.Text, StringComparison.Ordinal);
+
+        // The caller's audio and key presses, which the bridge itself builds, still reach the service.
+        await stream.SendMediaAsync(Convert.ToBase64String(new byte[160]), ct);
+        await stream.SendDtmfAsync("7", ct);
+        await PhoneScene.WaitForUpstreamAsync(phoneUpstream, e => PhoneScene.IsType(e, "conversation.item.create"), ct);
+        Assert.Contains(PhoneScene.Events(phoneUpstream), e => PhoneScene.IsType(e, "input_audio_buffer.append"));
+        Assert.DoesNotContain(PhoneScene.Events(browserUpstream), e => PhoneScene.IsType(e, "input_audio_buffer.append"));
+    }
+
+    [Fact]
     public async Task OperatorInterrupt_PhoneCall_TwilioClearedAndResponseCancelled()
     {
         var ct = TestTimeout.Token();
