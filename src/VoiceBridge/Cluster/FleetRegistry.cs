@@ -17,6 +17,8 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
 {
     public const string KeyPrefix = "voicebridge:fleet:";
 
+    private const int MaxResyncRounds = 3;
+
     private readonly ClusterOptions _options;
     private readonly LimitsOptions _limits;
     private readonly ILogger<FleetRegistry> _logger;
@@ -175,28 +177,37 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
                 return;
             }
 
-            // Sessions that start or end while this runs bump the version: then the next beat syncs again.
+            // Sessions that start or end while this runs bump the version: sync again at once (a Redis coming back runs
+            // the script the client held meanwhile, made from an older list), so that "connected" means "registered".
+            // Past a few rounds of churn, the next beat syncs again.
             _needsResync = false;
-            var version = Interlocked.Read(ref _version);
-            var snapshot = _local.ToArray();
-            var values = new RedisValue[3 + (2 * snapshot.Length)];
-            values[0] = KeyPrefix;
-            values[1] = NodeId;
-            values[2] = LeaseMs;
-            for (var i = 0; i < snapshot.Length; i++)
+            var registered = 0;
+            for (var round = 0; round < MaxResyncRounds; round++)
             {
-                values[3 + (2 * i)] = snapshot[i].Key;
-                values[4 + (2 * i)] = snapshot[i].Value;
-            }
+                var version = Interlocked.Read(ref _version);
+                var snapshot = _local.ToArray();
+                var values = new RedisValue[3 + (2 * snapshot.Length)];
+                values[0] = KeyPrefix;
+                values[1] = NodeId;
+                values[2] = LeaseMs;
+                for (var i = 0; i < snapshot.Length; i++)
+                {
+                    values[3 + (2 * i)] = snapshot[i].Key;
+                    values[4 + (2 * i)] = snapshot[i].Value;
+                }
 
-            await db.ScriptEvaluateAsync(FleetScripts.Resync, values: values).ConfigureAwait(false);
-            if (Interlocked.Read(ref _version) != version)
-            {
-                _needsResync = true;
+                await db.ScriptEvaluateAsync(FleetScripts.Resync, values: values).ConfigureAwait(false);
+                registered = snapshot.Length;
+                if (Interlocked.Read(ref _version) == version)
+                {
+                    break;
+                }
+
+                _needsResync = round == MaxResyncRounds - 1;
             }
 
             Connected();
-            ClusterLog.Registered(_logger, NodeId, snapshot.Length);
+            ClusterLog.Registered(_logger, NodeId, registered);
         }
         catch (Exception e) when (IsRedisFailure(e))
         {

@@ -8,6 +8,12 @@ namespace VoiceBridge.Sessions;
 /// <summary>The upstream pump's hook: which events of the current (or a replaced) connection the browser sees.</summary>
 internal sealed partial class UpstreamContinuity
 {
+    private const int ResponseEnds = 1;
+    private const int SpeechEnds = 2;
+
+    /// <summary>Ends seen by <see cref="Admit"/> that count once the event is forwarded; the upstream pump's alone.</summary>
+    private int _quietAfterForward;
+
     /// <summary>
     /// The upstream pump's hook: false for an event the browser must not see (the caller releases it). Audio deltas
     /// return at the first comparison; the few events read here are rare (a handful per turn).
@@ -29,8 +35,7 @@ internal sealed partial class UpstreamContinuity
 
         if (type.SequenceEqual(RealtimeEventTypes.ResponseDone))
         {
-            _responseInProgress = false;
-            Signal();
+            _quietAfterForward |= ResponseEnds;
             return true;
         }
 
@@ -43,8 +48,7 @@ internal sealed partial class UpstreamContinuity
         if (type.SequenceEqual("input_audio_buffer.speech_stopped"u8) || type.SequenceEqual(RealtimeEventTypes.InputAudioBufferCommitted)
             || type.SequenceEqual("input_audio_buffer.cleared"u8))
         {
-            _speechInProgress = false;
-            Signal();
+            _quietAfterForward |= SpeechEnds;
             return true;
         }
 
@@ -65,6 +69,33 @@ internal sealed partial class UpstreamContinuity
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The upstream pump is done with the event it admitted last (queued for the browser, or dropped by a later hook).
+    /// A response's or speech's end counts only now: a switch that a quiet moment lets start must not overtake the
+    /// <c>response.done</c> that made it quiet on its way to the browser.
+    /// </summary>
+    public void Forwarded()
+    {
+        var ends = _quietAfterForward;
+        if (ends == 0)
+        {
+            return;
+        }
+
+        _quietAfterForward = 0;
+        if ((ends & ResponseEnds) != 0)
+        {
+            _responseInProgress = false;
+        }
+
+        if ((ends & SpeechEnds) != 0)
+        {
+            _speechInProgress = false;
+        }
+
+        Signal();
     }
 
     private bool AdmitItem(WebSocket socket, ReadOnlySpan<byte> frame)

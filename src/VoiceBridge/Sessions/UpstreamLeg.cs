@@ -57,6 +57,7 @@ internal sealed class UpstreamLeg : SessionLeg
             // them; any other frame passes on its type alone, untouched.
             if (message.Kind == InboundKind.Text && session.Tools is { } tools && !tools.PassUpstream(ref message))
             {
+                session.Continuity.Forwarded();
                 continue;
             }
 
@@ -69,6 +70,8 @@ internal sealed class UpstreamLeg : SessionLeg
             {
                 observer.AudioQueued();
             }
+
+            session.Continuity.Forwarded();
         }
     }
 
