@@ -8,9 +8,10 @@
 #               tests encode it to µ-law in C#: G.711 is a few lines, so no sox).
 #   curl:       the publish smoke polls /healthz with it.
 #   redis-server: the fleet tests (Cluster:Redis) start their own on a free loopback port, no persistence.
+#   haproxy:    `haproxy -c` checks deploy/haproxy/haproxy.cfg, the compose file's proxy (deploy tests; they never start it).
 set -euo pipefail
 
-packages=(prometheus chromium espeak-ng curl redis-server)
+packages=(prometheus chromium espeak-ng curl redis-server haproxy)
 
 missing=()
 for package in "${packages[@]}"; do
