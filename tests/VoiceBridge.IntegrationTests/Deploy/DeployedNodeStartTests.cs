@@ -19,8 +19,10 @@ public sealed partial class DeployedNodeStartTests
 {
     private const string RedisHost = "redis:6379";
 
-    [Fact]
-    public async Task ComposeNode_Environment_StartsAReadyNodeThatJoinsTheFleet_AndDrains()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ComposeNode_Environment_StartsAReadyNodeThatJoinsTheFleet_AndDrains(bool tokens)
     {
         var ct = TestTimeout.Token(60);
         var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
@@ -30,12 +32,22 @@ public sealed partial class DeployedNodeStartTests
             ["REDIS_PASSWORD"] = password,
             ["VOICEBRIDGE_CLUSTER_SECRET"] = "compose-test-cluster-secret-0123456789",
         };
+        if (tokens)
+        {
+            // The optional variables set, as README "Deploying a fleet" shows; unset they interpolate to "" (= unset).
+            variables["VOICEBRIDGE_AUTH_MODE"] = "Token";
+            variables["VOICEBRIDGE_AUTH_SIGNING_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            variables["VOICEBRIDGE_ADMIN_KEY"] = "compose-test-admin-key-0123456789";
+        }
         await using var redis = await RedisServer.StartAsync(ct, password);
 
         var environment = ComposeFileTests.Environment("voicebridge-1")
             .ToDictionary(pair => pair.Key, pair => Interpolate(pair.Value ?? "", variables), StringComparer.Ordinal);
 
-        await AssertNodeRunsAsync(environment, redis, "voicebridge-1", ct);
+        var output = await AssertNodeRunsAsync(environment, redis, "voicebridge-1", ct);
+
+        // Without tokens the node says, at start, that anyone who reaches it talks on the key; with them it does not.
+        Assert.Equal(!tokens, output.Any(line => line.Contains("SECURITY: VoiceBridge:Auth:Mode is None", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -66,7 +78,8 @@ public sealed partial class DeployedNodeStartTests
         await AssertNodeRunsAsync(environment, redis, PodName, ct);
     }
 
-    private static async Task AssertNodeRunsAsync(Dictionary<string, string> environment, RedisServer redis, string nodeId, CancellationToken ct)
+    /// <summary>Runs the node to its drained exit; returns what it printed on stdout.</summary>
+    private static async Task<IReadOnlyList<string>> AssertNodeRunsAsync(Dictionary<string, string> environment, RedisServer redis, string nodeId, CancellationToken ct)
     {
         var redisSetting = environment["VoiceBridge__Cluster__Redis"];
         Assert.StartsWith(RedisHost + ",", redisSetting, StringComparison.Ordinal);
@@ -98,6 +111,7 @@ public sealed partial class DeployedNodeStartTests
         Assert.Equal(0, await bridge.WaitForExitAsync(ct));
         Assert.True(stopwatch.Elapsed < DeployFacts.DrainBudget, $"SIGTERM took {stopwatch.Elapsed}\n{bridge.Transcript}");
         Assert.DoesNotContain(bridge.StdoutLines.Concat(bridge.StderrLines), line => line.Contains("\"Level\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal));
+        return bridge.StdoutLines;
     }
 
     /// <summary>Compose's interpolation: <c>${NAME}</c>, <c>${NAME:-default}</c>, <c>${NAME:?message}</c> (required), <c>$$</c>.</summary>
