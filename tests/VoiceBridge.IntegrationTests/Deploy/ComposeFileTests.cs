@@ -22,10 +22,10 @@ public sealed partial class ComposeFileTests
         var services = Services();
 
         Assert.Equal(["prometheus", "proxy", "redis", .. BridgeNodes], services.Keys.Cast<string>().Order(StringComparer.Ordinal));
-        var unchecked_ = services.Where(service => !TryAt(Map(service.Value, (string)service.Key), "healthcheck.test", out var test) || test is null)
+        var withoutCheck = services.Where(service => !TryAt(Map(service.Value, (string)service.Key), "healthcheck.test", out var test) || test is null)
             .Select(service => (string)service.Key)
             .ToList();
-        Assert.True(unchecked_.Count == 0, $"services without a health check: {string.Join(", ", unchecked_)}");
+        Assert.True(withoutCheck.Count == 0, $"services without a health check: {string.Join(", ", withoutCheck)}");
     }
 
     [Fact]
