@@ -9,9 +9,10 @@
 #               encoder: the bridge's own µ-law code has no part in making the caller's audio).
 #   curl:       the publish smoke polls /healthz with it.
 #   redis-server: the fleet tests (Cluster:Redis) start their own on a free loopback port, no persistence.
+#   haproxy:    `haproxy -c` checks deploy/haproxy/haproxy.cfg, the compose file's proxy (deploy tests; they never start it).
 set -euo pipefail
 
-packages=(prometheus chromium espeak-ng sox curl redis-server)
+packages=(prometheus chromium espeak-ng sox curl redis-server haproxy)
 
 missing=()
 for package in "${packages[@]}"; do
