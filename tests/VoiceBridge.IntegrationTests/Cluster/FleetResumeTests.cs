@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using System.Text;
 using VoiceBridge.Cluster;
 using VoiceBridge.IntegrationTests.Infrastructure;
 
@@ -15,13 +14,11 @@ namespace VoiceBridge.IntegrationTests.Cluster;
 /// </summary>
 public sealed class FleetResumeTests
 {
-    private static readonly string AudioBase64 = Convert.ToBase64String(new byte[480]);
-
-    [Fact]
+        [Fact]
     public async Task ResumeThroughAnotherNode_KeptEventsOnceInOrder_LiveBothWays_ThenBackThroughTheOwner()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
         var received = new List<int>();
         var next = 1;
         await scene.SendAudioAsync(next, 3, ct);
@@ -73,16 +70,55 @@ public sealed class FleetResumeTests
 
         // Redis holds the live token's hash, never a token.
         var dump = await scene.RedisDumpAsync();
-        Assert.Contains(KeyOf(third), dump, StringComparison.Ordinal);
+        Assert.Contains(FleetResumeScene.KeyOf(third), dump, StringComparison.Ordinal);
         Assert.DoesNotContain(third, dump, StringComparison.Ordinal);
-        Assert.DoesNotContain(KeyOf(scene.Token), dump, StringComparison.Ordinal);
+        Assert.DoesNotContain(FleetResumeScene.KeyOf(scene.Token), dump, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThroughAnotherNode_TheServiceClosesWithACode_TheBrowserGetsItsCodeAndReason()
+    {
+        var ct = TestTimeout.Token(30);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
+        scene.ProxyA.Cut();
+        await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
+        scene.Browser = await BrowserClient.ConnectAsync(scene.B.VoiceUri(), ct, options => options.AddSubProtocol("voicebridge-resume." + scene.Token));
+        Assert.Equal("bridge.session.resumed", (await scene.Browser.ReceiveAsync(ct))!.EventType);
+
+        await scene.Connection.CloseAsync((WebSocketCloseStatus)4000, "service says goodbye", ct);
+        await scene.Browser.ReadUntilClosedAsync(ct);
+
+        Assert.Equal((WebSocketCloseStatus)4000, scene.Browser.Socket.CloseStatus);
+        Assert.Equal("service says goodbye", scene.Browser.Socket.CloseStatusDescription);
+        await scene.A.WaitForNoSessionsAsync(ct);
+        await scene.B.Logs.WaitForLineAsync(line => line.Contains("[121]", StringComparison.Ordinal), ct);
+    }
+
+    [Fact]
+    public async Task ThroughAnotherNode_TheBrowserHangsUp_TheCallEndsOnItsNode_UpstreamClosed1000()
+    {
+        var ct = TestTimeout.Token(30);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
+        scene.ProxyA.Cut();
+        await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
+        scene.Browser = await BrowserClient.ConnectAsync(scene.B.VoiceUri(), ct, options => options.AddSubProtocol("voicebridge-resume." + scene.Token));
+        Assert.Equal("bridge.session.resumed", (await scene.Browser.ReceiveAsync(ct))!.EventType);
+
+        // A close frame is a hang-up, not a blip: the owner ends the call (no detach) and answers the close through the relay.
+        await scene.Browser.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+        await scene.Connection.Ended.WaitAsync(ct);
+        await scene.A.WaitForNoSessionsAsync(ct);
+
+        Assert.Equal(WebSocketState.Closed, scene.Browser.Socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, scene.Connection.Socket.ReceivedCloseStatus);
+        Assert.Contains("browser_closed", scene.A.Logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ResumeThroughAnotherNode_UnknownOrSpentToken_404BeforeAnyUpgrade()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
 
@@ -109,7 +145,7 @@ public sealed class FleetResumeTests
     public async Task WithTokens_ThroughAnotherNode_NoneIs401_AnotherSubjectIs403_TheOwnerResumes()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct, BrowserToken("user-1"), true, ("VoiceBridge:Auth:Mode", "Token"), ("VoiceBridge:Auth:SigningKey", HandJwt.KeyBase64));
+        await using var scene = await FleetResumeScene.StartAsync(ct, BrowserToken("user-1"), true, ("VoiceBridge:Auth:Mode", "Token"), ("VoiceBridge:Auth:SigningKey", HandJwt.KeyBase64));
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
 
@@ -140,10 +176,10 @@ public sealed class FleetResumeTests
     public async Task InternalRoute_NoBadStaleOrMisdirectedSignature_403_NoSessionTouched()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
-        var key = KeyOf(scene.Token);
+        var key = FleetResumeScene.KeyOf(scene.Token);
         var internalUri = new Uri(scene.A.VoiceUri().ToString().Replace("/voice", ResumeHop.Path, StringComparison.Ordinal));
         var now = DateTimeOffset.UtcNow;
         string Signed(string secret, DateTimeOffset at, string to) => FleetSignature.Sign(secret, ResumeHop.Purpose, at, ResumeHop.Payload(key, "node-b", to, "127.0.0.1", string.Empty));
@@ -182,7 +218,7 @@ public sealed class FleetResumeTests
         var ct = TestTimeout.Token(30);
 
         // Node A's InternalUrl answers nothing (a firewall, a wrong address): the directory names it, the hop fails.
-        await using var scene = await FleetScene.StartAsync(ct, ownerReachable: false);
+        await using var scene = await FleetResumeScene.StartAsync(ct, ownerReachable: false);
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
 
@@ -197,7 +233,7 @@ public sealed class FleetResumeTests
     public async Task OwnerGone_ResumeThroughAnotherNode_404()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
 
@@ -212,7 +248,7 @@ public sealed class FleetResumeTests
     public async Task RedisDown_ResumeOfAnotherNodesSession404_ResumeOnTheOwnerWorks()
     {
         var ct = TestTimeout.Token(30);
-        await using var scene = await FleetScene.StartAsync(ct);
+        await using var scene = await FleetResumeScene.StartAsync(ct);
         scene.ProxyA.Cut();
         await scene.A.WaitUntilAsync(() => scene.A.Registry.Sessions.Any(s => s.IsDetached), ct);
         await scene.Redis.StopAsync();
@@ -229,12 +265,10 @@ public sealed class FleetResumeTests
 
     private static string BrowserToken(string subject) => HandJwt.Sign(HandJwt.Claims(DateTimeOffset.UtcNow.AddMinutes(5), subject));
 
-    private static string KeyOf(string token) => Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
-
     private static string Base64UrlToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Resumes with <paramref name="token"/> at <paramref name="uri"/>, checks the replay and one live event, and returns the next token.</summary>
-    private static async Task<string> ResumeAndCheckAsync(FleetScene scene, Uri uri, string token, List<int> received, int surelyKept, int live, CancellationToken ct)
+    private static async Task<string> ResumeAndCheckAsync(FleetResumeScene scene, Uri uri, string token, List<int> received, int surelyKept, int live, CancellationToken ct)
     {
         var browser = await BrowserClient.ConnectAsync(uri, ct, options => options.AddSubProtocol("voicebridge-resume." + token));
         scene.Browser = browser;
@@ -267,118 +301,6 @@ public sealed class FleetResumeTests
             var pcm = await browser.ReceiveAsync(ct);
             Assert.Equal(WebSocketMessageType.Binary, pcm!.Type);
             Assert.Equal(480, pcm.Payload.Length);
-        }
-    }
-
-    /// <summary>Redis, two reachable nodes each behind a cut proxy, and one call on node A whose token Redis already knows.</summary>
-    private sealed class FleetScene : IAsyncDisposable
-    {
-        private FleetScene(RedisServer redis, FakeUpstream upstream, BridgeApp a, BridgeApp b, TcpCutProxy proxyA, TcpCutProxy proxyB)
-        {
-            Redis = redis;
-            Upstream = upstream;
-            A = a;
-            B = b;
-            ProxyA = proxyA;
-            ProxyB = proxyB;
-        }
-
-        public RedisServer Redis { get; }
-
-        public FakeUpstream Upstream { get; }
-
-        public BridgeApp A { get; }
-
-        public BridgeApp B { get; }
-
-        public TcpCutProxy ProxyA { get; }
-
-        public TcpCutProxy ProxyB { get; }
-
-        public BrowserClient Browser { get; set; } = null!;
-
-        public UpstreamConnection Connection { get; private set; } = null!;
-
-        /// <summary>The resume token of <c>bridge.session.created</c>.</summary>
-        public string Token { get; private set; } = null!;
-
-        public static async Task<FleetScene> StartAsync(CancellationToken ct, string? accessToken = null, bool ownerReachable = true, params (string Key, string Value)[] settings)
-        {
-            var redis = await RedisServer.StartAsync(ct);
-            var upstream = await FakeUpstream.StartAsync();
-            upstream.RunSimulator = false;
-            var a = ownerReachable
-                ? await FleetNodes.JoinReachableAsync(upstream, redis, "node-a", ct, settings)
-                : await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, settings);
-            var b = await FleetNodes.JoinReachableAsync(upstream, redis, "node-b", ct, settings);
-            var scene = new FleetScene(redis, upstream, a, b, new TcpCutProxy(a.BaseUri.Port), new TcpCutProxy(b.BaseUri.Port));
-            var query = "?bridge_events=1&audio=binary" + (accessToken is null ? string.Empty : "&access_token=" + accessToken);
-            scene.Browser = await BrowserClient.ConnectAsync(scene.ProxyA.Through(a.VoiceUri(query)), ct);
-            scene.Connection = await upstream.NextConnectionAsync(ct);
-            await scene.Connection.Socket.WaitForFramesAsync(1, ct);
-            scene.Token = (await scene.Browser.WaitForEventAsync("bridge.session.created", ct)).Json.GetProperty("resume_token").GetString()!;
-
-            // Written to Redis beside the call, not before the token is sent: wait until node B can find it.
-            var key = KeyOf(scene.Token);
-            await FleetNodes.WaitForAsync(async () => await redis.Database.HashExistsAsync(FleetRegistry.KeyPrefix + "resume:node-a", key), ct);
-            return scene;
-        }
-
-        /// <summary>As in the single-node resume tests: the bridge has read all it was sent and keeps at least <paramref name="atLeast"/>.</summary>
-        public async Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct)
-        {
-            var session = A.Registry.Sessions.Single();
-            while (session.Statistics.UpstreamFramesIn < sent || session.KeptEvents < atLeast || session.ToBrowser.Count > 0)
-            {
-                // The bridge logs nothing per event: poll (bounded by the test's timeout).
-                await Task.Delay(5, ct);
-            }
-        }
-
-        /// <summary>The service sends audio deltas <c>e{first}</c>… of one response.</summary>
-        public async Task SendAudioAsync(int first, int count, CancellationToken ct)
-        {
-            for (var id = first; id < first + count; id++)
-            {
-                await Connection.SendTextAsync(
-                    $$"""{"type":"response.output_audio.delta","event_id":"e{{id}}","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"{{AudioBase64}}"}""", ct);
-            }
-        }
-
-        /// <summary>Every key and value the fleet holds in Redis, as text.</summary>
-        public async Task<string> RedisDumpAsync()
-        {
-            var text = new StringBuilder();
-            var server = Redis.Database.Multiplexer.GetServers().Single();
-            await foreach (var key in server.KeysAsync(pattern: "*"))
-            {
-                text.Append(key.ToString()).Append('\n');
-                var type = await Redis.Database.KeyTypeAsync(key);
-                if (type == StackExchange.Redis.RedisType.Hash)
-                {
-                    foreach (var entry in await Redis.Database.HashGetAllAsync(key))
-                    {
-                        text.Append(entry.Name.ToString()).Append('=').Append(entry.Value.ToString()).Append('\n');
-                    }
-                }
-                else if (type == StackExchange.Redis.RedisType.String)
-                {
-                    text.Append(await Redis.Database.StringGetAsync(key)).Append('\n');
-                }
-            }
-
-            return text.ToString();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Browser.DisposeAsync();
-            await ProxyA.DisposeAsync();
-            await ProxyB.DisposeAsync();
-            await B.DisposeAsync();
-            await A.DisposeAsync();
-            await Upstream.DisposeAsync();
-            await Redis.DisposeAsync();
         }
     }
 }
