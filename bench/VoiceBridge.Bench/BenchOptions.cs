@@ -8,7 +8,8 @@ internal sealed class BenchOptions
     public const string Usage =
         """
         usage: dotnet run -c Release --project bench/VoiceBridge.Bench -- [options]
-          --scenario active|idle|connect|close|all|detached   (default active; detached: only with --heap-census)
+          --scenario active|idle|connect|close|all|detached|relay   (default active; detached: only with --heap-census;
+                              relay: round trips direct vs through the resume relay of a two-node fleet, see --rounds)
           --sessions N        browser sessions (default 100)
           --seconds S         measured seconds of the active scenario, after the warm-up (default 10)
           --warmup S          warm-up seconds excluded from the figures (default 10: the bridge JIT-compiles its hot path to tier 1 in the first seconds)
@@ -20,6 +21,7 @@ internal sealed class BenchOptions
           --heap-census       afterwards, count the bridge's heap (ClrMD) with 0, N and 2N sessions (idle, active or both)
           --census-top K      how many types the census lists (default 30)
           --settle-gc         idle scenario: a full GC in the bridge (through EventPipe) before each RSS reading
+          --rounds R          relay: alternating direct / relayed phases of --seconds each (default 3)
           --bridge-env N=V    start the bridge with this environment variable too (repeatable; e.g. DOTNET_GCgen0size=0x200000)
         """;
 
@@ -47,6 +49,8 @@ internal sealed class BenchOptions
 
     public bool SettleGc { get; private set; }
 
+    public int Rounds { get; private set; } = 3;
+
     public List<KeyValuePair<string, string>> BridgeEnvironment { get; } = [];
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -60,7 +64,7 @@ internal sealed class BenchOptions
             {
                 case "--scenario":
                     options.Scenario = Next();
-                    if (options.Scenario is not ("active" or "idle" or "connect" or "close" or "all" or "detached"))
+                    if (options.Scenario is not ("active" or "idle" or "connect" or "close" or "all" or "detached" or "relay"))
                     {
                         throw new ArgumentException($"unknown scenario '{options.Scenario}'");
                     }
@@ -97,6 +101,14 @@ internal sealed class BenchOptions
                     break;
                 case "--census-top":
                     options.CensusTop = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--rounds":
+                    options.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    if (options.Rounds < 1)
+                    {
+                        throw new ArgumentException("--rounds must be at least 1");
+                    }
+
                     break;
                 case "--settle-gc":
                     options.SettleGc = true;

@@ -37,6 +37,12 @@ internal static class BenchRunner
         }
 
         await using var echo = await EchoUpstream.StartAsync().ConfigureAwait(false);
+        if (options.Scenario == "relay")
+        {
+            // Two nodes and a Redis of their own: the relay scenario runs alone.
+            return await RelayScenario.RunAsync(options, publishDirectory, echo, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var bridge = await BridgeProcess.StartAsync(publishDirectory, echo.Url, bridgeCore, options.BridgeEnvironment, cancellationToken).ConfigureAwait(false);
         Say($"echo upstream {echo.Url}; bridge pid {bridge.Pid} on {bridge.Url}, /healthz 200 after {bridge.TimeToHealthy.TotalMilliseconds:F0} ms");
         report.Notes.Add($"bridge /healthz answered 200 {bridge.TimeToHealthy.TotalMilliseconds:F0} ms after process start (published Release, dotnet VoiceBridge.dll)");

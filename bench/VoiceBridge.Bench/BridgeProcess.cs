@@ -56,9 +56,10 @@ internal sealed class BridgeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<BridgeProcess> StartAsync(string publishDirectory, Uri upstream, string? pinCore, IEnumerable<KeyValuePair<string, string>> extraEnvironment, CancellationToken cancellationToken)
+    /// <param name="port">The port to listen on; 0 = a free one (a fleet node names its own in <c>Cluster:InternalUrl</c>).</param>
+    public static async Task<BridgeProcess> StartAsync(string publishDirectory, Uri upstream, string? pinCore, IEnumerable<KeyValuePair<string, string>> extraEnvironment, CancellationToken cancellationToken, int port = 0)
     {
-        var port = FreePort();
+        port = port == 0 ? FreePort() : port;
         var dll = Path.Combine(publishDirectory, "VoiceBridge.dll");
         if (!File.Exists(dll))
         {
@@ -186,7 +187,7 @@ internal sealed class BridgeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

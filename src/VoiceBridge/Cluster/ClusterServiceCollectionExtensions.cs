@@ -11,6 +11,12 @@ internal static class ClusterServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
         services.AddSingleton<FleetRegistry>();
         services.AddHostedService<FleetHeartbeat>();
+
+        // The resume relay: token hashes → node in Redis, and the hop to the node that holds a session.
+        services.AddSingleton<FleetResumeDirectory>();
+        services.AddSingleton<Sessions.IResumeTokenListener>(sp => sp.GetRequiredService<FleetResumeDirectory>());
+        services.AddHostedService(sp => sp.GetRequiredService<FleetResumeDirectory>());
+        services.AddSingleton<ResumeRelay>();
         return services;
     }
 }

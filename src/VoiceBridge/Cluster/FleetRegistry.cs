@@ -55,6 +55,9 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
 
     public bool IsConnected => Volatile.Read(ref _state) == 1;
 
+    /// <summary>The fleet's Redis connection once <see cref="ConnectAsync"/> has run (other fleet services share it); null before.</summary>
+    internal IConnectionMultiplexer? Connection => _redis;
+
     /// <summary>Sessions this node holds (tests and diagnostics).</summary>
     public int LocalCount => _local.Count;
 

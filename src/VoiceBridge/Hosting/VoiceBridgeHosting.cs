@@ -189,6 +189,7 @@ internal static class VoiceBridgeHosting
         app.MapAdmin();
         app.MapDemoClockTool();
         app.MapTwilio();
+        app.MapFleetInternal();
         return app;
     }
 

@@ -50,11 +50,21 @@ internal static class ResumeEndpoint
         string? subProtocol,
         VoiceAuthorizer authorizer,
         SessionServices services,
-        ILogger logger)
+        ILogger logger,
+        bool mayRelay)
     {
         var tokens = context.RequestServices.GetRequiredService<ResumeTokens>();
         var clientAddress = VoiceEndpoint.ClientAddress(context);
         var session = tokens.Find(token);
+        if (session is null
+            && mayRelay
+            && context.RequestServices.GetService<Cluster.ResumeRelay>() is { } relay
+            && await relay.TryRelayAsync(context, token, subProtocol, clientAddress).ConfigureAwait(false) is { } relayed)
+        {
+            // In a fleet, another node may hold the session: the browser is relayed there (or gets its refusal).
+            return relayed;
+        }
+
         if (session is null || session.HasEnded)
         {
             return NotFound(services, logger, clientAddress);

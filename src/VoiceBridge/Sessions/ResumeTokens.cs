@@ -21,10 +21,12 @@ internal sealed class ResumeTokens
     private const int TokenBytes = 32;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly IResumeTokenListener? _listener;
 
-    public ResumeTokens(IOptions<ContinuityOptions> options)
+    public ResumeTokens(IOptions<ContinuityOptions> options, IResumeTokenListener? listener = null)
     {
         Options = options.Value;
+        _listener = listener;
     }
 
     public ContinuityOptions Options { get; }
@@ -44,6 +46,7 @@ internal sealed class ResumeTokens
         var hash = Hash(token);
         key = Convert.ToHexString(hash);
         _entries[key] = new Entry(hash, session);
+        _listener?.Issued(key, session.Id);
         return token;
     }
 
@@ -71,19 +74,32 @@ internal sealed class ResumeTokens
 
         var hash = Hash(token);
         var key = Convert.ToHexString(hash);
-        return _entries.TryGetValue(key, out var entry)
+        if (_entries.TryGetValue(key, out var entry)
             && entry.Session == session
             && CryptographicOperations.FixedTimeEquals(entry.Hash, hash)
-            && _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+            && _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry)))
+        {
+            _listener?.Spent(key);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The token issued under <paramref name="key"/> is no longer valid (the session ended or moved on).</summary>
     public void Forget(string key, BridgeSession session)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.Session == session)
+        if (_entries.TryGetValue(key, out var entry) && entry.Session == session && _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry)))
         {
-            _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+            _listener?.Spent(key);
         }
+    }
+
+    /// <summary>The key a token is known by (its hex SHA-256, as <see cref="Issue"/> gives it); false for a malformed token.</summary>
+    public static bool TryGetKey(string token, out string key)
+    {
+        key = IsWellFormed(token) ? Convert.ToHexString(Hash(token)) : string.Empty;
+        return key.Length > 0;
     }
 
     private static bool IsWellFormed(string token)

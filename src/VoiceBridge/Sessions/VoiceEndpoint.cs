@@ -79,7 +79,7 @@ internal static class VoiceEndpoint
         // A resume re-attaches a live session (its first connection's audio mode and bridge events apply).
         if (ResumeEndpoint.FindToken(context.Request) is { } resumeToken)
         {
-            return await ResumeEndpoint.HandleAsync(context, resumeToken, subProtocol, authorizer, services, logger).ConfigureAwait(false);
+            return await ResumeEndpoint.HandleAsync(context, resumeToken, subProtocol, authorizer, services, logger, mayRelay: true).ConfigureAwait(false);
         }
 
         var auth = await authorizer.AuthorizeAsync(context).ConfigureAwait(false);

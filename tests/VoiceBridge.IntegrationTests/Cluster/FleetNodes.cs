@@ -13,21 +13,32 @@ internal static class FleetNodes
     public const string AdminKey = "fleet-admin-key-0123456789abcdef";
 
     /// <summary>A bridge in this process joined to the fleet (its heartbeat has reached Redis).</summary>
-    public static async Task<BridgeApp> JoinAsync(FakeUpstream upstream, RedisServer redis, string nodeId, CancellationToken ct, params (string Key, string Value)[] settings)
+    public static Task<BridgeApp> JoinAsync(FakeUpstream upstream, RedisServer redis, string nodeId, CancellationToken ct, params (string Key, string Value)[] settings) =>
+        JoinOnPortAsync(upstream, redis, nodeId, port: 0, settings, ct);
+
+    /// <summary>
+    /// A node that other nodes can reach: it listens on a port chosen first, and its <c>InternalUrl</c> names it (the
+    /// resume relay dials it). <see cref="JoinAsync(FakeUpstream, RedisServer, string, CancellationToken, ValueTuple{string, string}[])"/>'s
+    /// nodes are unreachable to each other.
+    /// </summary>
+    public static Task<BridgeApp> JoinReachableAsync(FakeUpstream upstream, RedisServer redis, string nodeId, CancellationToken ct, params (string Key, string Value)[] settings) =>
+        JoinOnPortAsync(upstream, redis, nodeId, ProcessLevel.BridgeProcess.FreeLoopbackPort(), settings, ct);
+
+    private static async Task<BridgeApp> JoinOnPortAsync(FakeUpstream upstream, RedisServer redis, string nodeId, int port, (string Key, string Value)[] settings, CancellationToken ct)
     {
         var all = new Dictionary<string, string?>
         {
             ["VoiceBridge:Cluster:Redis"] = redis.Configuration,
             ["VoiceBridge:Cluster:NodeId"] = nodeId,
             ["VoiceBridge:Cluster:Secret"] = Secret,
-            ["VoiceBridge:Cluster:InternalUrl"] = "http://127.0.0.1:1",
+            ["VoiceBridge:Cluster:InternalUrl"] = port == 0 ? "http://127.0.0.1:1" : $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in settings)
         {
             all[key] = value;
         }
 
-        var bridge = new BridgeApp(upstream.Url, all);
+        var bridge = new BridgeApp(upstream.Url, all, port: port);
         _ = bridge.BaseUri;
         var fleet = bridge.Services.GetRequiredService<FleetRegistry>();
         await bridge.WaitUntilAsync(() => fleet.IsConnected, ct);

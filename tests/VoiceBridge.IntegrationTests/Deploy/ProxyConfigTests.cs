@@ -60,7 +60,7 @@ public sealed partial class ProxyConfigTests
         var config = Config();
 
         Assert.Matches(@"(?m)^\s*http-request set-header X-Forwarded-For %\[src\]\s*$", config);
-        Assert.Matches(@"(?m)^\s*http-request deny .*path_beg /admin /metrics /v1/realtime/client_secrets\b", config);
+        Assert.Matches(@"(?m)^\s*http-request deny .*path_beg /admin /metrics /v1/realtime/client_secrets /internal/(\s|$)", config);
     }
 
     private static string Config() => RepositoryFiles.Read(ConfigFile);

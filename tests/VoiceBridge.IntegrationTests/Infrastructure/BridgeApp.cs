@@ -31,7 +31,8 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
     /// (idle, duration, audio rate) without waiting for it. Everything the bridge times through DI follows it: limits,
     /// the slow-client timeout, the close budget, the upstream connect timeout and retries.
     /// </param>
-    public BridgeApp(Uri? upstream, IDictionary<string, string?>? settings = null, string environment = "Production", TimeProvider? timeProvider = null)
+    /// <param name="port">The loopback port to listen on; 0 = any free one (a fleet node that others must reach names its own).</param>
+    public BridgeApp(Uri? upstream, IDictionary<string, string?>? settings = null, string environment = "Production", TimeProvider? timeProvider = null, int port = 0)
     {
         _environment = environment;
         _timeProvider = timeProvider;
@@ -59,7 +60,7 @@ internal sealed class BridgeApp : WebApplicationFactory<Program>
             _settings[key] = value;
         }
 
-        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        UseKestrel(options => options.Listen(IPAddress.Loopback, port));
     }
 
     public CapturedLogs Logs { get; } = new();
