@@ -11,6 +11,9 @@ internal static class ClusterServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
         services.AddSingleton<FleetRegistry>();
         services.AddHostedService<FleetHeartbeat>();
+        services.AddSingleton<FleetAdminRouter>();
+        services.AddSingleton<FleetCommandListener>();
+        services.AddHostedService(static services => services.GetRequiredService<FleetCommandListener>());
         return services;
     }
 }

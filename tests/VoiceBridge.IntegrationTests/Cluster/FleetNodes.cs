@@ -31,7 +31,18 @@ internal static class FleetNodes
         _ = bridge.BaseUri;
         var fleet = bridge.Services.GetRequiredService<FleetRegistry>();
         await bridge.WaitUntilAsync(() => fleet.IsConnected, ct);
+
+        // Subscribed to its command channel too: admin actions routed to it from now on reach it.
+        await bridge.Services.GetRequiredService<FleetCommandListener>().Listening.WaitAsync(ct);
         return bridge;
+    }
+
+    /// <summary>An HTTP client for the node's admin API (the fleet's test admin key).</summary>
+    public static HttpClient Admin(BridgeApp bridge)
+    {
+        var http = bridge.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        return http;
     }
 
     public static async Task WaitForAsync(Func<Task<bool>> condition, CancellationToken ct)
