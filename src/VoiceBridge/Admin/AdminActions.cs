@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VoiceBridge.Hosting;
 using VoiceBridge.Realtime;
 using VoiceBridge.Sessions;
@@ -73,13 +72,4 @@ internal static class AdminActions
     private static AdminOutcome Error(int status, string code, string message) => new(status, JsonErrors.Body(code, message));
 
     private static string Truncate(string id) => id.Length > 40 ? id[..40] : id;
-}
-
-/// <summary>An admin route's answer: its status and the object its JSON body is made of.</summary>
-internal readonly record struct AdminOutcome(int Status, object Body)
-{
-    public IResult ToResult() => Results.Json(Body, statusCode: Status);
-
-    /// <summary>The body as the route writes it (camelCase, the web defaults), for a reply to another node.</summary>
-    public string BodyJson() => JsonSerializer.Serialize(Body, JsonSerializerOptions.Web);
 }

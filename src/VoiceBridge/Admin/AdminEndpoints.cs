@@ -165,7 +165,7 @@ internal static class AdminEndpoints
         AdminAudit.Action(logger, "watch events", id, Caller(context));
         if (!registry.TryGet(id, out var session))
         {
-            await AdminRelay.WatchAsync(id, context, router).ConfigureAwait(false);
+            await AdminRelay.WatchAsync(id, context, router, timeProvider).ConfigureAwait(false);
             return;
         }
 

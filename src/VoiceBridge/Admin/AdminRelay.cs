@@ -10,7 +10,7 @@ namespace VoiceBridge.Admin;
 /// </summary>
 internal static class AdminRelay
 {
-    public static async Task WatchAsync(string id, HttpContext context, FleetAdminRouter router)
+    public static async Task WatchAsync(string id, HttpContext context, FleetAdminRouter router, TimeProvider timeProvider)
     {
         var token = context.RequestAborted;
         var owner = await router.FindOwnerAsync(id, AdminActions.Watch).ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal static class AdminRelay
         try
         {
             await AdminEventStream.StartAsync(response, id, token).ConfigureAwait(false);
-            var lastWrite = TimeProvider.System.GetTimestamp();
+            var lastWrite = timeProvider.GetTimestamp();
             while (await ReadOrNullAsync(exchange!, start: false, token).ConfigureAwait(false) is { } message)
             {
                 switch (message.Kind)
@@ -52,14 +52,14 @@ internal static class AdminRelay
                     case FleetReply.End:
                         await AdminEventStream.EndAsync(response, message.Body ?? "{}", token).ConfigureAwait(false);
                         return;
-                    case FleetReply.Alive when TimeProvider.System.GetElapsedTime(lastWrite) >= AdminEventStream.KeepAlivePeriod:
+                    case FleetReply.Alive when timeProvider.GetElapsedTime(lastWrite) >= AdminEventStream.KeepAlivePeriod:
                         await AdminEventStream.KeepAliveAsync(response, token).ConfigureAwait(false);
                         break;
                     default:
                         continue;
                 }
 
-                lastWrite = TimeProvider.System.GetTimestamp();
+                lastWrite = timeProvider.GetTimestamp();
                 await response.Body.FlushAsync(token).ConfigureAwait(false);
             }
 

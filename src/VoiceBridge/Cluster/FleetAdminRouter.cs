@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -90,7 +89,7 @@ internal sealed class FleetAdminRouter
     /// <summary>Runs an action on the owner and returns its answer; null when it did not answer within <see cref="FleetAdminTimings.ReplyTimeout"/>.</summary>
     public async Task<FleetReply?> SendAsync(string node, string action, string sessionId, byte[]? clientEvent, string? reason, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _timeProvider.GetTimestamp();
         await using var exchange = await OpenAsync(node, action, sessionId, clientEvent, reason).ConfigureAwait(false);
         if (exchange is null)
         {
@@ -114,7 +113,7 @@ internal sealed class FleetAdminRouter
             return null;
         }
 
-        ClusterLog.Routed(_logger, _registry.NodeId, action, sessionId, node, reply.Status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        ClusterLog.Routed(_logger, _registry.NodeId, action, sessionId, node, reply.Status, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
         return reply;
     }
 
@@ -147,12 +146,4 @@ internal sealed class FleetAdminRouter
     }
 
     private static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
-}
-
-/// <summary>The node that holds a session: <see cref="Node"/> to ask, or none (<see cref="IsUnreachable"/> tells 404 from 502).</summary>
-internal readonly record struct FleetOwner(string? Node, bool IsUnreachable = false)
-{
-    public static FleetOwner None => new(null);
-
-    public static FleetOwner Unreachable => new(null, IsUnreachable: true);
 }

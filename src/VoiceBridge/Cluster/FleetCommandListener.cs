@@ -58,7 +58,15 @@ internal sealed class FleetCommandListener : BackgroundService
             while (true)
             {
                 var message = await queue.ReadAsync(stoppingToken).ConfigureAwait(false);
-                Dispatch(redis.GetSubscriber(), (byte[])message.Message!, stoppingToken);
+                try
+                {
+                    Dispatch(redis.GetSubscriber(), (byte[]?)message.Message ?? [], stoppingToken);
+                }
+                catch (Exception e)
+                {
+                    // One bad message must not stop the listener (nor, through BackgroundService, the host).
+                    ClusterLog.CommandFailed(_logger, e, _registry.NodeId, "dispatch", "-", "-");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -124,6 +132,11 @@ internal sealed class FleetCommandListener : BackgroundService
     private void Dispatch(ISubscriber subscriber, byte[] message, CancellationToken stoppingToken)
     {
         var verdict = FleetWire.Decode<FleetCommand>(message, _options.Secret!, FleetWire.CommandPurpose, _timeProvider.GetUtcNow(), out var command);
+        if (verdict == FleetMessageVerdict.Accepted && Incomplete(command!))
+        {
+            verdict = FleetMessageVerdict.Unreadable;
+        }
+
         if (verdict == FleetMessageVerdict.Accepted && command!.To != _registry.NodeId)
         {
             verdict = FleetMessageVerdict.OtherNode;
@@ -160,6 +173,9 @@ internal sealed class FleetCommandListener : BackgroundService
             _running.TryRemove(command.Id, out _);
         }
     }
+
+    /// <summary>Signed by a node, yet missing a field (a node of another version, say): nothing to act on.</summary>
+    private static bool Incomplete(FleetCommand command) => command.Id is null || command.From is null || command.Action is null || command.Session is null;
 
     private async Task RunAsync(ISubscriber subscriber, FleetCommand command, CancellationToken stoppingToken)
     {

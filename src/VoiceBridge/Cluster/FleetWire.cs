@@ -6,48 +6,6 @@ using StackExchange.Redis;
 namespace VoiceBridge.Cluster;
 
 /// <summary>
-/// An admin action one node asks of the node that holds the session, published on that node's command channel.
-/// <paramref name="Id"/> is unique per message (the replay guard's key, and the reply channel's name);
-/// <paramref name="To"/> binds it to one node, so a command captured on one node's channel is refused on another's.
-/// <paramref name="Watch"/> names the event stream a <c>renew</c> or <c>unwatch</c> is about.
-/// </summary>
-internal sealed record FleetCommand(string Id, string From, string To, string Action, string Session, string? Watch = null, string? Reason = null, byte[]? Event = null)
-{
-    /// <summary>The asker still relays this stream (sent every <see cref="FleetAdminTimings.RenewPeriod"/>).</summary>
-    public const string Renew = "renew";
-
-    /// <summary>The asker stopped relaying this stream.</summary>
-    public const string Unwatch = "unwatch";
-}
-
-/// <summary>
-/// What the owner sends back on the request's reply channel: one <c>result</c> (status and JSON body; for a
-/// <c>watch</c>, 200 starts the stream), then for a stream <c>event</c>, <c>dropped</c>, <c>alive</c> and last
-/// <c>end</c> (its body the session's final account). <paramref name="Seq"/> rises by one per message, so a replayed
-/// message is dropped.
-/// </summary>
-internal sealed record FleetReply(string Id, long Seq, string Kind, int Status = 0, string? Body = null, byte[]? Data = null, long Dropped = 0)
-{
-    public const string Result = "result";
-    public const string Event = "event";
-    public const string DroppedKind = "dropped";
-    public const string Alive = "alive";
-    public const string End = "end";
-}
-
-/// <summary>Why a message from the fleet was refused (or that it was not).</summary>
-internal enum FleetMessageVerdict
-{
-    Accepted,
-    Unsigned,
-    BadSignature,
-    Stale,
-    Unreadable,
-    Replayed,
-    OtherNode,
-}
-
-/// <summary>
 /// The fleet's pub/sub messages: <c>&lt;signature&gt; &lt;JSON&gt;</c>, the signature (<see cref="FleetSignature"/>)
 /// over exactly the JSON bytes that follow. Commands are signed for <see cref="CommandPurpose"/>, replies for
 /// <see cref="ReplyPurpose"/>, so neither passes for the other. Nothing secret is ever in a message: the secret only
