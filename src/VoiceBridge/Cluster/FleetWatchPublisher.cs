@@ -50,6 +50,12 @@ internal sealed class FleetWatchPublisher(ISubscriber subscriber, string request
         {
             while (true)
             {
+                // Checked on every turn, not only when quiet: a busy call must not keep feeding an asker that stopped renewing.
+                if (timeProvider.GetElapsedTime(Volatile.Read(ref _lastRenewed)) > FleetAdminTimings.InterestLimit)
+                {
+                    return;
+                }
+
                 more ??= reader.WaitToReadAsync(token).AsTask();
                 using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(token))
                 {
@@ -59,8 +65,7 @@ internal sealed class FleetWatchPublisher(ISubscriber subscriber, string request
                     if (first != more)
                     {
                         token.ThrowIfCancellationRequested();
-                        if (timeProvider.GetElapsedTime(Volatile.Read(ref _lastRenewed)) > FleetAdminTimings.InterestLimit
-                            || !await SendAsync(new(requestId, 0, FleetReply.Alive)).ConfigureAwait(false))
+                        if (!await SendAsync(new(requestId, 0, FleetReply.Alive)).ConfigureAwait(false))
                         {
                             return;
                         }

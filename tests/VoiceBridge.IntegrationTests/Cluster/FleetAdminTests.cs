@@ -250,6 +250,53 @@ public sealed class FleetAdminTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RelayedStream_OwnerStopsPublishing_WhenTheWatcherLeaves_OrItsNodeStopsRenewing()
+    {
+        var ct = TestTimeout.Token(30);
+        await using var redis = await RedisServer.StartAsync(ct);
+        await using var upstream = await FakeUpstream.StartAsync();
+        await using var a = await FleetNodes.JoinAsync(upstream, redis, "node-a", ct, WithAdmin);
+        await using var b = await FleetNodes.JoinAsync(upstream, redis, "node-b", ct, WithAdmin);
+        await using var browser = await BrowserClient.ConnectAsync(b.VoiceUri(), ct);
+        await browser.WaitForEventAsync("session.created", ct);
+        var session = Assert.Single(b.Registry.Sessions);
+        using var http = FleetNodes.Admin(a);
+        http.Timeout = Timeout.InfiniteTimeSpan;
+
+        // The watcher hangs up: node a unsubscribes and says so, and node b lets go of the session's events.
+        using (var watching = new CancellationTokenSource())
+        {
+            var stream = await http.GetStreamAsync(Route($"/admin/sessions/{session.Id}/events"), watching.Token);
+            using (var sse = new StreamReader(stream))
+            {
+                Assert.StartsWith(": watching", await sse.ReadLineAsync(ct), StringComparison.Ordinal);
+                Assert.True(session.Events.HasSubscribers);
+                await watching.CancelAsync();
+            }
+        }
+
+        await FleetNodes.WaitForAsync(() => Task.FromResult(!session.Events.HasSubscribers), ct);
+
+        // An asking node that vanishes without a word (here: a watch sent by hand, never renewed, its reply channel
+        // still subscribed): node b stops after InterestLimit on its own.
+        await using var asker = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var watch = new FleetCommand(FleetWire.NewId(), "node-gone", "node-b", "watch", session.Id);
+        var replies = await asker.GetSubscriber().SubscribeAsync(FleetWire.Replies(watch.Id));
+        Assert.Equal(1, await asker.GetSubscriber().PublishAsync(FleetWire.Commands("node-b"), FleetWire.Encode(watch, FleetNodes.Secret, FleetWire.CommandPurpose, DateTimeOffset.UtcNow)));
+        var first = await replies.ReadAsync(ct);
+        Assert.Equal(FleetMessageVerdict.Accepted, FleetWire.Decode<FleetReply>((byte[])first.Message!, FleetNodes.Secret, FleetWire.ReplyPurpose, DateTimeOffset.UtcNow, out var started));
+        Assert.Equal((FleetReply.Result, 200), (started!.Kind, started.Status));
+        Assert.True(session.Events.HasSubscribers);
+        var since = Stopwatch.StartNew();
+
+        await FleetNodes.WaitForAsync(() => Task.FromResult(!session.Events.HasSubscribers), ct);
+
+        output.WriteLine($"an unrenewed watch stopped after {since.ElapsedMilliseconds} ms");
+        Assert.True(since.Elapsed >= FleetAdminTimings.InterestLimit - TimeSpan.FromSeconds(1), $"stopped after {since.Elapsed}");
+        await replies.UnsubscribeAsync();
+    }
+
+    [Fact]
     public async Task NodeBKilled_AnOpenStreamEnds_AndAnActionGets502NodeUnreachable()
     {
         var ct = TestTimeout.Token(40);
@@ -299,7 +346,7 @@ public sealed class FleetAdminTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task RedisStopped_AdminStillServesTheNodesOwnCalls_AndAnotherNodesGet502()
+    public async Task RedisStopped_AdminStillServesTheNodesOwnCalls_AnotherNodesGet502_UntilRedisIsBack()
     {
         var ct = TestTimeout.Token(30);
         await using var redis = await RedisServer.StartAsync(ct);
@@ -347,6 +394,14 @@ public sealed class FleetAdminTests(ITestOutputHelper output)
         }
 
         Assert.Equal(1, b.Registry.Count); // the call on node b goes on
+
+        // Redis back: node b's subscription is restored and its sessions registered again, so routing works again.
+        await redis.RestartAsync(ct);
+        await FleetNodes.WaitForAsync(async () =>
+        {
+            using var again = await http.GetAsync(Route($"/admin/sessions/{idOnB}"), ct);
+            return again.StatusCode == HttpStatusCode.OK;
+        }, ct);
     }
 
     private static async Task<double> MedianMsAsync(HttpClient http, string id, CancellationToken ct)
