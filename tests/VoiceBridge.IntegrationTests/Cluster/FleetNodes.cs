@@ -66,4 +66,30 @@ internal static class FleetNodes
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return ScrapedMetrics.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
     }
+
+    /// <summary>Reads an SSE stream to its end: the data events' types and the <c>end</c> event's account (null without one).</summary>
+    public static async Task<(List<string> Types, string? Summary)> ReadStreamAsync(StreamReader sse, CancellationToken ct)
+    {
+        var types = new List<string>();
+        var lastEvent = "message";
+        while (await sse.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                lastEvent = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                if (lastEvent == "end")
+                {
+                    return (types, line);
+                }
+
+                using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
+                types.Add(json.RootElement.GetProperty("type").GetString()!);
+            }
+        }
+
+        return (types, null);
+    }
 }
