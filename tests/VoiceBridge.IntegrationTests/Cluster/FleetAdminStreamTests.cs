@@ -104,7 +104,7 @@ public sealed class FleetAdminStreamTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task NodeBKilled_AnOpenStreamEnds_AndAnActionGets502NodeUnreachable()
+    public async Task NodeBKilled_AnOpenStreamEnds_AndActionsGet502NodeUnreachable_BeforeAndAfterItsLeaseLapses()
     {
         var ct = TestTimeout.Token(40);
         await using var redis = await RedisServer.StartAsync(ct);
@@ -118,6 +118,7 @@ public sealed class FleetAdminStreamTests(ITestOutputHelper output)
             ["VoiceBridge__Cluster__NodeId"] = "node-b",
             ["VoiceBridge__Cluster__Secret"] = FleetNodes.Secret,
             ["VoiceBridge__Cluster__InternalUrl"] = "http://127.0.0.1:1",
+            ["VoiceBridge__Cluster__LeaseTime"] = "00:00:02",
         });
         try
         {
@@ -145,10 +146,26 @@ public sealed class FleetAdminStreamTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.BadGateway, action.StatusCode);
             using var body = JsonDocument.Parse(await action.Content.ReadAsStringAsync(ct));
             Assert.Equal("node_unreachable", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+
+            // Later, its lease lapsed (no admission has forgotten it yet): still 502, not 404, and the log says why.
+            await FleetNodes.WaitForAsync(() => LeaseLapsedAsync(redis, "node-b"), ct);
+            using var lapsed = await http.DeleteAsync(Route($"/admin/sessions/{id}"), ct);
+            Assert.Equal(HttpStatusCode.BadGateway, lapsed.StatusCode);
+            Assert.Contains("its lease lapsed", a.Logs.AllText, StringComparison.Ordinal);
         }
         finally
         {
             await b.DisposeAsync();
         }
+    }
+
+    /// <summary>The node's lease in Redis has run out on Redis's clock (the node is still listed, as no admission forgot it).</summary>
+    private static async Task<bool> LeaseLapsedAsync(RedisServer redis, string node)
+    {
+        var expiry = await redis.Database.SortedSetScoreAsync(FleetRegistry.KeyPrefix + "nodes", node);
+        var time = (RedisResult[])(await redis.Database.ExecuteAsync("TIME"))!;
+        var nowMs = ((long)time[0] * 1000) + ((long)time[1] / 1000);
+        Assert.NotNull(expiry);
+        return expiry < nowMs;
     }
 }
