@@ -241,7 +241,7 @@ internal static class AdminEndpoints
         var body = buffer.ToArray();
         return ClientEventInspector.Inspect(body).IsValid
             ? (body, null)
-            : ([], JsonErrors.Error(StatusCodes.Status400BadRequest, BridgeErrors.InvalidEvent, "The body must be a JSON object with a string \"type\"."));
+            : ([], AdminActions.InvalidEvent().ToResult());
     }
 
     private static string Caller(HttpContext context) => VoiceEndpoint.ClientAddress(context);
