@@ -22,9 +22,7 @@ internal static class AdminEndpoints
     /// <summary>Events an SSE watcher may fall behind by before it starts losing them (and is told so).</summary>
     public const int WatcherCapacity = 256;
 
-    private const int MaxReasonChars = 200;
     private const int MaxBodyBytes = 1024 * 1024;
-    private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
     {
@@ -77,92 +75,104 @@ internal static class AdminEndpoints
         .Select(s => new SessionListItem(s.Id, s.ClientAddress, s.Subject, s.StartedAt, s.StateName, s.Statistics.FramesIn, s.Statistics.FramesOut, s.Statistics.BytesIn, s.Statistics.BytesOut, s.Channel, s.Call?.CallSid, node))
         .ToArray();
 
-    private static IResult GetSession(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
+    private static async Task<IResult> GetSession(string id, HttpContext context, SessionRegistry registry, FleetAdminRouter router, ILogger<AdminAudit> logger)
     {
         AdminAudit.Action(logger, "get", id, Caller(context));
-        return registry.TryGet(id, out var session) ? Results.Json(session!.Summary()) : UnknownSession(id);
+        return registry.TryGet(id, out var session)
+            ? (await AdminActions.ExecuteAsync(session!, AdminActions.Get, null, null, context.RequestAborted).ConfigureAwait(false)).ToResult()
+            : await RouteAsync(id, AdminActions.Get, context, router, withEvent: false, reason: null).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> InjectUpstreamAsync(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
+    private static Task<IResult> InjectUpstreamAsync(string id, HttpContext context, SessionRegistry registry, FleetAdminRouter router, ILogger<AdminAudit> logger)
     {
         AdminAudit.Action(logger, "inject upstream", id, Caller(context));
-        if (!registry.TryGet(id, out var session))
-        {
-            return UnknownSession(id);
-        }
-
-        var body = await ReadEventAsync(context).ConfigureAwait(false);
-        if (body.Error is { } error)
-        {
-            return error;
-        }
-
-        return Delivered(id, await session!.InjectUpstreamAsync(body.Event, context.RequestAborted).ConfigureAwait(false));
+        return WithEventAsync(id, AdminActions.Upstream, context, registry, router);
     }
 
-    private static async Task<IResult> PushToClientAsync(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
+    private static Task<IResult> PushToClientAsync(string id, HttpContext context, SessionRegistry registry, FleetAdminRouter router, ILogger<AdminAudit> logger)
     {
         AdminAudit.Action(logger, "push to client", id, Caller(context));
+        return WithEventAsync(id, AdminActions.Client, context, registry, router);
+    }
+
+    private static async Task<IResult> InterruptAsync(string id, HttpContext context, SessionRegistry registry, FleetAdminRouter router, ILogger<AdminAudit> logger)
+    {
+        AdminAudit.Action(logger, "interrupt", id, Caller(context));
+        return registry.TryGet(id, out var session)
+            ? (await AdminActions.ExecuteAsync(session!, AdminActions.Interrupt, null, null, context.RequestAborted).ConfigureAwait(false)).ToResult()
+            : await RouteAsync(id, AdminActions.Interrupt, context, router, withEvent: false, reason: null).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> EndSession(string id, string? reason, HttpContext context, SessionRegistry registry, FleetAdminRouter router, ILogger<AdminAudit> logger)
+    {
+        AdminAudit.Action(logger, "end", id, Caller(context));
+        return registry.TryGet(id, out var session)
+            ? (await AdminActions.ExecuteAsync(session!, AdminActions.End, null, reason, context.RequestAborted).ConfigureAwait(false)).ToResult()
+            : await RouteAsync(id, AdminActions.End, context, router, withEvent: false, reason).ConfigureAwait(false);
+    }
+
+    /// <summary>The session is checked before the body, on this node or in the fleet, so both answer in the same order (404, then 400).</summary>
+    private static async Task<IResult> WithEventAsync(string id, string action, HttpContext context, SessionRegistry registry, FleetAdminRouter router)
+    {
         if (!registry.TryGet(id, out var session))
         {
-            return UnknownSession(id);
+            return await RouteAsync(id, action, context, router, withEvent: true, reason: null).ConfigureAwait(false);
         }
 
         var body = await ReadEventAsync(context).ConfigureAwait(false);
-        if (body.Error is { } error)
-        {
-            return error;
-        }
-
-        return Delivered(id, await session!.PushToBrowserAsync(body.Event, context.RequestAborted).ConfigureAwait(false));
+        return body.Error ?? (await AdminActions.ExecuteAsync(session!, action, body.Event, null, context.RequestAborted).ConfigureAwait(false)).ToResult();
     }
 
-    private static async Task<IResult> InterruptAsync(string id, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
+    /// <summary>
+    /// A session this node does not hold: in a fleet, the action runs on its node and its answer is passed on as it is
+    /// (the same status and body as if the session were here); 404 when no node has it, 502 <c>node_unreachable</c>
+    /// when its node (or Redis) cannot be reached.
+    /// </summary>
+    private static async Task<IResult> RouteAsync(string id, string action, HttpContext context, FleetAdminRouter router, bool withEvent, string? reason)
     {
-        AdminAudit.Action(logger, "interrupt", id, Caller(context));
-        if (!registry.TryGet(id, out var session))
+        var owner = await router.FindOwnerAsync(id, action).ConfigureAwait(false);
+        if (owner.Node is not { } node)
         {
-            return UnknownSession(id);
+            return owner.IsUnreachable ? AdminActions.NodeUnreachable(id).ToResult() : AdminActions.UnknownSession(id).ToResult();
         }
 
-        return Delivered(id, await session!.InterruptAsync(context.RequestAborted).ConfigureAwait(false));
-    }
-
-    private static IResult EndSession(string id, string? reason, HttpContext context, SessionRegistry registry, ILogger<AdminAudit> logger)
-    {
-        AdminAudit.Action(logger, "end", id, Caller(context));
-        if (!registry.TryGet(id, out var session))
+        byte[]? clientEvent = null;
+        if (withEvent)
         {
-            return UnknownSession(id);
+            var body = await ReadEventAsync(context).ConfigureAwait(false);
+            if (body.Error is { } error)
+            {
+                return error;
+            }
+
+            clientEvent = body.Event;
         }
 
-        var text = string.IsNullOrWhiteSpace(reason) ? BridgeErrors.DefaultMessage(BridgeErrors.SessionEndedByOperator) : reason.Trim();
-        session!.EndByOperator(text.Length > MaxReasonChars ? text[..MaxReasonChars] : text);
-        return Results.Json(new ActionResult("ending", id), statusCode: StatusCodes.Status202Accepted);
+        var reply = await router.SendAsync(node, action, id, clientEvent, reason, context.RequestAborted).ConfigureAwait(false);
+        return reply is { Body: { } json }
+            ? Results.Content(json, "application/json", System.Text.Encoding.UTF8, reply.Status)
+            : AdminActions.NodeUnreachable(id).ToResult();
     }
 
     /// <summary>
     /// Server-Sent Events: each server event of the call (audio deltas omitted) as one <c>data:</c> line; a
     /// <c>dropped</c> event when this watcher fell behind and lost some; an <c>end</c> event with the session's
-    /// final account when the call is over. Keep-alive comments every 15 s.
+    /// final account when the call is over. Keep-alive comments every 15 s. Another node's session is relayed from it
+    /// (<see cref="AdminRelay"/>).
     /// </summary>
-    private static async Task WatchEventsAsync(string id, HttpContext context, SessionRegistry registry, TimeProvider timeProvider, ILogger<AdminAudit> logger)
+    private static async Task WatchEventsAsync(string id, HttpContext context, SessionRegistry registry, FleetAdminRouter router, TimeProvider timeProvider, ILogger<AdminAudit> logger)
     {
         AdminAudit.Action(logger, "watch events", id, Caller(context));
         if (!registry.TryGet(id, out var session))
         {
-            await UnknownSession(id).ExecuteAsync(context).ConfigureAwait(false);
+            await AdminRelay.WatchAsync(id, context, router, timeProvider).ConfigureAwait(false);
             return;
         }
 
         var response = context.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
         var token = context.RequestAborted;
         using var subscription = session!.Events.Subscribe(WatcherCapacity);
-        await response.WriteAsync($": watching {id}\n\n", token).ConfigureAwait(false);
-        await response.Body.FlushAsync(token).ConfigureAwait(false);
+        await AdminEventStream.StartAsync(response, id, token).ConfigureAwait(false);
 
         try
         {
@@ -170,10 +180,9 @@ internal static class AdminEndpoints
             while (true)
             {
                 var more = reader.WaitToReadAsync(token).AsTask();
-                if (await Task.WhenAny(more, Task.Delay(KeepAlivePeriod, timeProvider, token)).ConfigureAwait(false) != more)
+                if (await Task.WhenAny(more, Task.Delay(AdminEventStream.KeepAlivePeriod, timeProvider, token)).ConfigureAwait(false) != more)
                 {
-                    await response.WriteAsync(": keep-alive\n\n", token).ConfigureAwait(false);
-                    await response.Body.FlushAsync(token).ConfigureAwait(false);
+                    await AdminEventStream.KeepAliveAsync(response, token).ConfigureAwait(false);
                     continue;
                 }
 
@@ -187,19 +196,16 @@ internal static class AdminEndpoints
                     var dropped = subscription.TakeDropped();
                     if (dropped > 0)
                     {
-                        await response.WriteAsync($"event: dropped\ndata: {{\"dropped\":{dropped}}}\n\n", token).ConfigureAwait(false);
+                        await AdminEventStream.DroppedAsync(response, dropped, token).ConfigureAwait(false);
                     }
 
-                    await WriteDataAsync(response, serverEvent, token).ConfigureAwait(false);
+                    await AdminEventStream.DataAsync(response, serverEvent, token).ConfigureAwait(false);
                 }
 
                 await response.Body.FlushAsync(token).ConfigureAwait(false);
             }
 
-            await response.WriteAsync("event: end\ndata: ", token).ConfigureAwait(false);
-            await response.WriteAsync(JsonSerializer.Serialize(session.Summary(), JsonOptions), token).ConfigureAwait(false);
-            await response.WriteAsync("\n\n", token).ConfigureAwait(false);
-            await response.Body.FlushAsync(token).ConfigureAwait(false);
+            await AdminEventStream.EndAsync(response, JsonSerializer.Serialize(session.Summary(), JsonOptions), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -208,28 +214,6 @@ internal static class AdminEndpoints
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
-
-    /// <summary>One event as SSE <c>data:</c> lines (a line break inside the JSON starts another data line, per the SSE format).</summary>
-    private static async Task WriteDataAsync(HttpResponse response, byte[] serverEvent, CancellationToken token)
-    {
-        var start = 0;
-        while (true)
-        {
-            var newline = Array.IndexOf(serverEvent, (byte)'\n', start);
-            var end = newline < 0 ? serverEvent.Length : newline;
-            await response.Body.WriteAsync("data: "u8.ToArray(), token).ConfigureAwait(false);
-            await response.Body.WriteAsync(serverEvent.AsMemory(start, end - start).TrimEnd((byte)'\r'), token).ConfigureAwait(false);
-            await response.Body.WriteAsync("\n"u8.ToArray(), token).ConfigureAwait(false);
-            if (newline < 0)
-            {
-                break;
-            }
-
-            start = newline + 1;
-        }
-
-        await response.Body.WriteAsync("\n"u8.ToArray(), token).ConfigureAwait(false);
-    }
 
     /// <summary>The body must be one JSON object with a string <c>type</c>, as a browser's frame must.</summary>
     private static async Task<(byte[] Event, IResult? Error)> ReadEventAsync(HttpContext context)
@@ -257,29 +241,8 @@ internal static class AdminEndpoints
         var body = buffer.ToArray();
         return ClientEventInspector.Inspect(body).IsValid
             ? (body, null)
-            : ([], JsonErrors.Error(StatusCodes.Status400BadRequest, BridgeErrors.InvalidEvent, "The body must be a JSON object with a string \"type\"."));
+            : ([], AdminActions.InvalidEvent().ToResult());
     }
-
-    /// <summary>
-    /// A queue that stays full for <see cref="BridgeSession.AdminDeliveryTimeout"/> fails the request (409), never the call:
-    /// a browser that is slow to read is not the operator's business to end.
-    /// </summary>
-    private static IResult Delivered(string id, AdminDelivery delivery) => delivery switch
-    {
-        AdminDelivery.Queued => Queued(),
-        AdminDelivery.QueueFull => JsonErrors.Error(StatusCodes.Status409Conflict, "queue_full", $"Session '{Truncate(id)}' did not take the event within {BridgeSession.AdminDeliveryTimeout.TotalSeconds:0} s: its queue is full. The call goes on; try again."),
-        _ => SessionEnded(id),
-    };
-
-    private static IResult Queued() => Results.Json(new ActionResult("queued", null), statusCode: StatusCodes.Status202Accepted);
-
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<JsonErrors.ErrorBody> UnknownSession(string id) =>
-        JsonErrors.Error(StatusCodes.Status404NotFound, "session_not_found", $"No live session '{Truncate(id)}'.");
-
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<JsonErrors.ErrorBody> SessionEnded(string id) =>
-        JsonErrors.Error(StatusCodes.Status409Conflict, "session_closed", $"Session '{Truncate(id)}' is closing.");
-
-    private static string Truncate(string id) => id.Length > 40 ? id[..40] : id;
 
     private static string Caller(HttpContext context) => VoiceEndpoint.ClientAddress(context);
 

@@ -14,4 +14,16 @@ internal static partial class ClusterLog
 
     [LoggerMessage(113, LogLevel.Information, "Fleet: node {NodeId} joins through Redis at {RedisEndpoints} (lease {LeaseTime}, fleet cap {MaxFleetSessions})")]
     public static partial void Joining(ILogger logger, string nodeId, string redisEndpoints, TimeSpan leaseTime, int maxFleetSessions);
+
+    [LoggerMessage(114, LogLevel.Warning, "Fleet: node {NodeId} ignored a message on {Channel}: {Verdict}")]
+    public static partial void MessageRefused(ILogger logger, string nodeId, string channel, FleetMessageVerdict verdict);
+
+    [LoggerMessage(115, LogLevel.Debug, "Fleet: node {NodeId} routed admin {Action} on session {SessionId} to node {Owner}: {Status} in {ElapsedMs} ms")]
+    public static partial void Routed(ILogger logger, string nodeId, string action, string sessionId, string owner, int status, long elapsedMs);
+
+    [LoggerMessage(116, LogLevel.Warning, "Fleet: node {NodeId} could not reach node {Owner} for admin {Action} on session {SessionId}: {Why}")]
+    public static partial void Unreachable(ILogger logger, string nodeId, string owner, string action, string sessionId, string why);
+
+    [LoggerMessage(117, LogLevel.Warning, "Fleet: node {NodeId} failed admin {Action} on session {SessionId} for node {From}")]
+    public static partial void CommandFailed(ILogger logger, Exception exception, string nodeId, string action, string sessionId, string from);
 }

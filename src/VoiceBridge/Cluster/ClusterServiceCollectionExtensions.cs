@@ -12,6 +12,11 @@ internal static class ClusterServiceCollectionExtensions
         services.AddSingleton<FleetRegistry>();
         services.AddHostedService<FleetHeartbeat>();
 
+        // Admin actions routed to the node that holds a session (signed pub/sub).
+        services.AddSingleton<FleetAdminRouter>();
+        services.AddSingleton<FleetCommandListener>();
+        services.AddHostedService(static services => services.GetRequiredService<FleetCommandListener>());
+
         // The resume relay: token hashes → node in Redis, and the hop to the node that holds a session.
         services.AddSingleton<FleetResumeDirectory>();
         services.AddSingleton<Sessions.IResumeTokenListener>(sp => sp.GetRequiredService<FleetResumeDirectory>());

@@ -25,6 +25,7 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
 
     /// <summary>The sessions this node holds (session id → client key), whether or not Redis has them.</summary>
     private readonly ConcurrentDictionary<string, string> _local = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<IConnectionMultiplexer> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ConnectionMultiplexer? _redis;
     private long _version;
     private volatile bool _needsResync = true;
@@ -61,6 +62,12 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
     /// <summary>Sessions this node holds (tests and diagnostics).</summary>
     public int LocalCount => _local.Count;
 
+    /// <summary>The connection, once <see cref="ConnectAsync"/> made it (the admin routing's pub/sub shares it).</summary>
+    internal IConnectionMultiplexer? Multiplexer => _redis;
+
+    /// <summary>Completes when <see cref="ConnectAsync"/> made the connection (Redis itself may still be down).</summary>
+    internal Task<IConnectionMultiplexer> StartedAsync(CancellationToken cancellationToken) => _started.Task.WaitAsync(cancellationToken);
+
     private long LeaseMs => (long)_options.LeaseTime.TotalMilliseconds;
 
     /// <summary>Starts the connection; it completes even when Redis is down (the client keeps reconnecting by itself).</summary>
@@ -87,6 +94,7 @@ internal sealed partial class FleetRegistry : IAsyncDisposable
         }
 
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        _started.TrySetResult(_redis);
     }
 
     /// <summary>

@@ -42,7 +42,18 @@ internal static class FleetNodes
         _ = bridge.BaseUri;
         var fleet = bridge.Services.GetRequiredService<FleetRegistry>();
         await bridge.WaitUntilAsync(() => fleet.IsConnected, ct);
+
+        // Subscribed to its command channel too: admin actions routed to it from now on reach it.
+        await bridge.Services.GetRequiredService<FleetCommandListener>().Listening.WaitAsync(ct);
         return bridge;
+    }
+
+    /// <summary>An HTTP client for the node's admin API (the fleet's test admin key).</summary>
+    public static HttpClient Admin(BridgeApp bridge)
+    {
+        var http = bridge.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        return http;
     }
 
     public static async Task WaitForAsync(Func<Task<bool>> condition, CancellationToken ct)
@@ -65,5 +76,31 @@ internal static class FleetNodes
         using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return ScrapedMetrics.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>Reads an SSE stream to its end: the data events' types and the <c>end</c> event's account (null without one).</summary>
+    public static async Task<(List<string> Types, string? Summary)> ReadStreamAsync(StreamReader sse, CancellationToken ct)
+    {
+        var types = new List<string>();
+        var lastEvent = "message";
+        while (await sse.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                lastEvent = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                if (lastEvent == "end")
+                {
+                    return (types, line);
+                }
+
+                using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
+                types.Add(json.RootElement.GetProperty("type").GetString()!);
+            }
+        }
+
+        return (types, null);
     }
 }
