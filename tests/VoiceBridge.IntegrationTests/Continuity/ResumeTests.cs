@@ -84,6 +84,31 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task CutBeforeTheUpstreamAnswered_SessionDetaches_AndResumes()
+    {
+        var ct = TestTimeout.Token();
+        await using var upstream = await FakeUpstream.StartAsync();
+        upstream.RunSimulator = false;
+        upstream.AcceptDelay = TimeSpan.FromMilliseconds(500);
+        await using var bridge = new BridgeApp(upstream.Url);
+        await using var proxy = new TcpCutProxy(bridge.BaseUri.Port);
+        await using var browser = await BrowserClient.ConnectAsync(proxy.Through(bridge.VoiceUri("?bridge_events=1")), ct);
+        var token = (await browser.WaitForEventAsync("bridge.session.created", ct)).Json.GetProperty("resume_token").GetString()!;
+
+        // The browser is gone while the bridge still dials the service: the call waits for it all the same.
+        proxy.Cut();
+        await bridge.WaitUntilAsync(() => bridge.Registry.Sessions.Any(s => s.IsDetached), ct);
+        var connection = await upstream.NextConnectionAsync(ct);
+        await connection.Socket.WaitForFramesAsync(1, ct);
+        await connection.SendTextAsync("""{"type":"session.created","event_id":"ev_created","session":{}}""", ct);
+
+        await using var resumed = await BrowserClient.ConnectAsync(bridge.VoiceUri(), ct, o => o.AddSubProtocol("voicebridge-resume." + token));
+        Assert.Equal("bridge.session.resumed", (await resumed.ReceiveAsync(ct))!.EventType);
+        Assert.Equal("session.created", (await resumed.ReceiveAsync(ct))!.EventType);
+        Assert.Null(bridge.Registry.Sessions.Single().Outcome);
+    }
+
+    [Fact]
     public async Task NotResumedWithinTheWindow_UpstreamClosed1000_TokenThen404()
     {
         var ct = TestTimeout.Token();
