@@ -65,7 +65,7 @@ internal static class VoiceBridgeHosting
     {
         var services = builder.Services;
         services.AddSingleton(sp => EffectiveProvider.Resolve(
-            BindNow<UpstreamOptions>(sp.GetRequiredService<IConfiguration>(), UpstreamOptions.SectionName),
+            sp.GetRequiredService<IConfiguration>().GetSection(UpstreamOptions.SectionName).Get<UpstreamOptions>() ?? new UpstreamOptions(),
             sp.GetRequiredService<IHostEnvironment>().IsDevelopment(),
             Environment.GetEnvironmentVariable));
 
@@ -97,7 +97,7 @@ internal static class VoiceBridgeHosting
         services.AddVoiceBridgeContinuity();
         services.AddUpstreamConnector();
         // Simulator:* tunes the built-in simulator, e.g. MaxSessionDuration to try the upstream reconnect at its cap.
-        services.AddSingleton(sp => BindNow<SimulatorOptions>(sp.GetRequiredService<IConfiguration>(), "VoiceBridge:Simulator"));
+        services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection("VoiceBridge:Simulator").Get<SimulatorOptions>() ?? new SimulatorOptions());
         services.AddSingleton<SimulatorHost>();
         services.AddHostedService<SimulatorLifetime>();
         services.AddHostedService<SessionDrainService>();
@@ -192,9 +192,6 @@ internal static class VoiceBridgeHosting
         app.MapFleetInternal();
         return app;
     }
-
-    private static T BindNow<T>(IConfiguration configuration, string section)
-        where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
 
     private static string SafeHost(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "(invalid URL)";

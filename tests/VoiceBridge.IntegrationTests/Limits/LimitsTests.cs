@@ -124,7 +124,9 @@ public sealed class LimitsTests
         await using var bob = await RawWebSocketClient.ConnectAsync(trusting.VoiceUri(), ct, "X-Forwarded-For: 198.51.100.9");
         Assert.Equal(101, alice.Status);
         Assert.Equal(101, bob.Status);
-        Assert.Contains("opened from 203.0.113.7", trusting.Logs.AllText, StringComparison.Ordinal);
+
+        // The session's opening line follows its 101.
+        await trusting.WaitUntilAsync(() => trusting.Logs.AllText.Contains("opened from 203.0.113.7", StringComparison.Ordinal), ct);
 
         // Without trusted proxies the header is just a claim: both are 127.0.0.1.
         await using var mallory = await RawWebSocketClient.ConnectAsync(untrusting.VoiceUri(), ct, "X-Forwarded-For: 203.0.113.7");
