@@ -22,7 +22,7 @@ internal static class AdminRelay
 
         await using var exchange = await router.WatchAsync(node, id).ConfigureAwait(false);
         var first = exchange is null ? null : await ReadOrNullAsync(exchange, start: true, token).ConfigureAwait(false);
-        if (first is not { Kind: FleetReply.Result })
+        if (first is not { Kind: FleetReply.Answer })
         {
             await AdminActions.NodeUnreachable(id).ToResult().ExecuteAsync(context).ConfigureAwait(false);
             return;

@@ -107,7 +107,7 @@ internal sealed class FleetAdminRouter
             return null;
         }
 
-        if (reply is not { Kind: FleetReply.Result })
+        if (reply is not { Kind: FleetReply.Answer })
         {
             ClusterLog.Unreachable(_logger, _registry.NodeId, node, action, sessionId, "no answer in time");
             return null;

@@ -226,7 +226,7 @@ internal sealed class FleetCommandListener : BackgroundService
 
     private async Task ReplyAsync(ISubscriber subscriber, FleetCommand command, AdminOutcome outcome)
     {
-        var reply = new FleetReply(command.Id, 1, FleetReply.Result, outcome.Status, outcome.BodyJson());
+        var reply = new FleetReply(command.Id, 1, FleetReply.Answer, outcome.Status, outcome.BodyJson());
         await subscriber.PublishAsync(FleetWire.Replies(command.Id), FleetWire.Encode(reply, _options.Secret!, FleetWire.ReplyPurpose, _timeProvider.GetUtcNow())).ConfigureAwait(false);
     }
 }

@@ -8,7 +8,7 @@ namespace VoiceBridge.Cluster;
 /// </summary>
 internal sealed record FleetReply(string Id, long Seq, string Kind, int Status = 0, string? Body = null, byte[]? Data = null, long Dropped = 0)
 {
-    public const string Result = "result";
+    public const string Answer = "result";
     public const string Event = "event";
     public const string DroppedKind = "dropped";
     public const string Alive = "alive";

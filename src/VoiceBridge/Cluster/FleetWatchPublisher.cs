@@ -39,7 +39,7 @@ internal sealed class FleetWatchPublisher(ISubscriber subscriber, string request
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stop.Token);
         var token = linked.Token;
         using var subscription = session.Events.Subscribe(AdminEndpoints.WatcherCapacity);
-        if (!await SendAsync(new(requestId, 0, FleetReply.Result, StatusCodes.Status200OK)).ConfigureAwait(false))
+        if (!await SendAsync(new(requestId, 0, FleetReply.Answer, StatusCodes.Status200OK)).ConfigureAwait(false))
         {
             return;
         }

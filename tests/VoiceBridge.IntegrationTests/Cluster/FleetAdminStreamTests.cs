@@ -92,7 +92,7 @@ public sealed class FleetAdminStreamTests(ITestOutputHelper output)
         Assert.Equal(1, await asker.GetSubscriber().PublishAsync(FleetWire.Commands("node-b"), FleetWire.Encode(watch, FleetNodes.Secret, FleetWire.CommandPurpose, DateTimeOffset.UtcNow)));
         var first = await replies.ReadAsync(ct);
         Assert.Equal(FleetMessageVerdict.Accepted, FleetWire.Decode<FleetReply>((byte[])first.Message!, FleetNodes.Secret, FleetWire.ReplyPurpose, DateTimeOffset.UtcNow, out var started));
-        Assert.Equal((FleetReply.Result, 200), (started!.Kind, started.Status));
+        Assert.Equal((FleetReply.Answer, 200), (started!.Kind, started.Status));
         Assert.True(session.Events.HasSubscribers);
         var since = Stopwatch.StartNew();
 
