@@ -8,8 +8,6 @@ namespace VoiceBridge.IntegrationTests.Cluster;
 /// <summary>Redis, two reachable nodes each behind a cut proxy, and one call on node A whose token Redis already knows.</summary>
 internal sealed class FleetResumeScene : IAsyncDisposable
 {
-    private static readonly string AudioBase64 = Convert.ToBase64String(new byte[480]);
-
     private FleetResumeScene(RedisServer redis, FakeUpstream upstream, BridgeApp a, BridgeApp b, TcpCutProxy proxyA, TcpCutProxy proxyB)
     {
         Redis = redis;
@@ -64,26 +62,10 @@ internal sealed class FleetResumeScene : IAsyncDisposable
         return scene;
     }
 
-    /// <summary>As in the single-node resume tests: the bridge has read all it was sent and keeps at least <paramref name="atLeast"/>.</summary>
-    public async Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct)
-    {
-        var session = A.Registry.Sessions.Single();
-        while (session.Statistics.UpstreamFramesIn < sent || session.KeptEvents < atLeast || session.ToBrowser.Count > 0)
-        {
-            // The bridge logs nothing per event: poll (bounded by the test's timeout).
-            await Task.Delay(5, ct);
-        }
-    }
+    public Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct) =>
+        Continuity.ResumeTraffic.WaitUntilKeptAsync(A.Registry.Sessions.Single(), sent, atLeast, ct);
 
-    /// <summary>The service sends audio deltas <c>e{first}</c>… of one response.</summary>
-    public async Task SendAudioAsync(int first, int count, CancellationToken ct)
-    {
-        for (var id = first; id < first + count; id++)
-        {
-            await Connection.SendTextAsync(
-                $$"""{"type":"response.output_audio.delta","event_id":"e{{id}}","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"{{AudioBase64}}"}""", ct);
-        }
-    }
+    public Task SendAudioAsync(int first, int count, CancellationToken ct) => Continuity.ResumeTraffic.SendAudioAsync(Connection, first, count, ct);
 
     /// <summary>Every key and value the fleet holds in Redis, as text.</summary>
     public async Task<string> RedisDumpAsync()

@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using VoiceBridge.Cluster;
 using VoiceBridge.IntegrationTests.Infrastructure;
 
+using VoiceBridge.IntegrationTests.Continuity;
+
 namespace VoiceBridge.IntegrationTests.Cluster;
 
 /// <summary>
@@ -23,7 +25,7 @@ public sealed class FleetResumeTests
         var next = 1;
         await scene.SendAudioAsync(next, 3, ct);
         next += 3;
-        await ReadEventsAsync(scene.Browser, received, until: 3, ct);
+        await ResumeTraffic.ReadEventsAsync(scene.Browser, received, until: 3, ct);
 
         // The browser drops on node A; the call waits there, keeping what the service sends.
         scene.ProxyA.Cut();
@@ -282,25 +284,10 @@ public sealed class FleetResumeTests
 
         await scene.SendAudioAsync(live, 1, ct);
         var before = received.Count;
-        await ReadEventsAsync(browser, received, until: live, ct);
+        await ResumeTraffic.ReadEventsAsync(browser, received, until: live, ct);
         var afterResume = received.Skip(before).ToList();
         Assert.Equal(replayed + 1, afterResume.Count);
         Assert.Equal(Enumerable.Range(surelyKept, live - surelyKept + 1), afterResume.Where(id => id >= surelyKept));
         return newToken;
-    }
-
-    /// <summary>Reads audio deltas (JSON, then its PCM as a binary frame) until event <paramref name="until"/>.</summary>
-    private static async Task ReadEventsAsync(BrowserClient browser, List<int> received, int until, CancellationToken ct)
-    {
-        while (received.Count == 0 || received[^1] != until)
-        {
-            var message = await browser.ReceiveAsync(ct) ?? throw new InvalidOperationException("The bridge closed the browser.");
-            Assert.Equal(WebSocketMessageType.Text, message.Type);
-            Assert.Equal("response.output_audio.delta", message.EventType);
-            received.Add(int.Parse(message.Json.GetProperty("event_id").GetString()!["e".Length..], CultureInfo.InvariantCulture));
-            var pcm = await browser.ReceiveAsync(ct);
-            Assert.Equal(WebSocketMessageType.Binary, pcm!.Type);
-            Assert.Equal(480, pcm.Payload.Length);
-        }
     }
 }

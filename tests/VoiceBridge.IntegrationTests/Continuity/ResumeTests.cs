@@ -14,7 +14,6 @@ namespace VoiceBridge.IntegrationTests.Continuity;
 public sealed class ResumeTests
 {
     private const string AdminKey = "admin-key-0123456789abcdef";
-    private static readonly string AudioBase64 = Convert.ToBase64String(new byte[480]);
 
     [Fact]
     public async Task CutMidResponse_BrowserResumes_KeptEventsOnceInOrder_AudioContinues_TwiceWithTheNewToken()
@@ -29,7 +28,7 @@ public sealed class ResumeTests
         // A response under way: the browser has heard part of it when the network drops.
         await scene.SendAudioAsync(next, 5, ct);
         next += 5;
-        await ReadEventsAsync(scene.Browser, received, until: 3, ct);
+        await ResumeTraffic.ReadEventsAsync(scene.Browser, received, until: 3, ct);
         scene.Proxy.Cut();
         await scene.SendAudioAsync(next, 5, ct);
         next += 5;
@@ -183,28 +182,13 @@ public sealed class ResumeTests
 
         await scene.SendAudioAsync(live, 1, ct);
         var before = received.Count;
-        await ReadEventsAsync(browser, received, until: live, ct);
+        await ResumeTraffic.ReadEventsAsync(browser, received, until: live, ct);
         var afterResume = received.Skip(before).ToList();
 
         // Everything kept arrived (the events sent after the detach surely were), then the live one; each counted once.
         Assert.Equal(replayed + 1, afterResume.Count);
         Assert.Equal(Enumerable.Range(surelyKept, live - surelyKept + 1), afterResume.Where(id => id >= surelyKept));
         return newToken;
-    }
-
-    /// <summary>Reads audio deltas (JSON, then its PCM as a binary frame) until event <paramref name="until"/>.</summary>
-    private static async Task ReadEventsAsync(BrowserClient browser, List<int> received, int until, CancellationToken ct)
-    {
-        while (received.Count == 0 || received[^1] != until)
-        {
-            var message = await browser.ReceiveAsync(ct) ?? throw new InvalidOperationException("The bridge closed the browser.");
-            Assert.Equal(WebSocketMessageType.Text, message.Type);
-            Assert.Equal("response.output_audio.delta", message.EventType);
-            received.Add(int.Parse(message.Json.GetProperty("event_id").GetString()!["e".Length..], System.Globalization.CultureInfo.InvariantCulture));
-            var pcm = await browser.ReceiveAsync(ct);
-            Assert.Equal(WebSocketMessageType.Binary, pcm!.Type);
-            Assert.Equal(480, pcm.Payload.Length);
-        }
     }
 
     private sealed class Scene : IAsyncDisposable
@@ -242,30 +226,10 @@ public sealed class ResumeTests
             return new Scene(upstream, bridge, proxy, browser, connection);
         }
 
-        /// <summary>
-        /// Waits until the bridge has read all <paramref name="sent"/> events from the service and keeps at least
-        /// <paramref name="atLeast"/> (those sent after the detach): events still on their way from the service when the
-        /// browser resumes are live, not kept, and <c>replayed_events</c> rightly leaves them out.
-        /// </summary>
-        public async Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct)
-        {
-            var session = Bridge.Registry.Sessions.Single();
-            while (session.Statistics.UpstreamFramesIn < sent || session.KeptEvents < atLeast || session.ToBrowser.Count > 0)
-            {
-                // The bridge logs nothing per event: poll (bounded by the test's timeout).
-                await Task.Delay(5, ct);
-            }
-        }
+        public Task WaitUntilKeptAsync(int sent, int atLeast, CancellationToken ct) =>
+            ResumeTraffic.WaitUntilKeptAsync(Bridge.Registry.Sessions.Single(), sent, atLeast, ct);
 
-        /// <summary>The service sends audio deltas <c>e{first}</c>… of one response.</summary>
-        public async Task SendAudioAsync(int first, int count, CancellationToken ct)
-        {
-            for (var id = first; id < first + count; id++)
-            {
-                await Connection.SendTextAsync(
-                    $$"""{"type":"response.output_audio.delta","event_id":"e{{id}}","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"{{AudioBase64}}"}""", ct);
-            }
-        }
+        public Task SendAudioAsync(int first, int count, CancellationToken ct) => ResumeTraffic.SendAudioAsync(Connection, first, count, ct);
 
         public async ValueTask DisposeAsync()
         {
