@@ -13,5 +13,5 @@ cd "$root"
 started=$SECONDS
 dotnet build bench/VoiceBridge.Bench/VoiceBridge.Bench.csproj -c Release -nologo -v quiet -clp:NoSummary </dev/null
 dotnet run -c Release --no-build --project bench/VoiceBridge.Bench -- \
-    --scenario active --sessions 20 --warmup 1 --seconds 4 "$@" </dev/null
+    --scenario active --sessions 20 --warmup 1 --jit-settle 0 --seconds 4 "$@" </dev/null
 echo "bench smoke: PASSED in $((SECONDS - started)) s (figures above are informative only)"

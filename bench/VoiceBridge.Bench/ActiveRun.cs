@@ -15,7 +15,8 @@ internal sealed record ActiveRun(
     BridgeSample? BridgeBefore,
     double ScrapeAllocatedBytes,
     BridgeSample? BridgeStart,
-    BridgeSample? BridgeEnd)
+    BridgeSample? BridgeEnd,
+    double WarmedUpSeconds)
 {
     public long Lost => Sent - Received;
 
@@ -42,6 +43,11 @@ internal sealed record ActiveRun(
     public double WorkItemsPerRoundTrip => BridgeEnd is null || BridgeStart is null || MeasuredFrames == 0
         ? double.NaN
         : (BridgeEnd.Metrics.WorkItems - BridgeStart.Metrics.WorkItems) / MeasuredFrames;
+
+    /// <summary>Methods the bridge's JIT compiled inside the window: near 0 when the window measured the steady state.</summary>
+    public double JitMethodsInWindow => BridgeEnd is null || BridgeStart is null
+        ? double.NaN
+        : BridgeEnd.Metrics.JitCompiledMethods - BridgeStart.Metrics.JitCompiledMethods;
 
     public double? RssPerSessionKb => BridgeEnd is null || BridgeBefore is null ? null : (BridgeEnd.RssBytes - BridgeBefore.RssBytes) / 1024.0 / Sessions;
 }

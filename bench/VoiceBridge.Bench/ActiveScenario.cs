@@ -13,13 +13,19 @@ internal static class ActiveScenario
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The JIT counts as settled when it compiled at most <see cref="SettledMethods"/> methods over this span.</summary>
+    private static readonly TimeSpan SettleSpan = TimeSpan.FromSeconds(5);
+
+    private const int SettledMethods = 5;
+
     public static async Task<ActiveRun> RunAsync(
         string target,
         Uri url,
         BenchOptions options,
         int sessionCount,
         TimeSpan warmup,
-        TimeSpan window,
+        TimeSpan jitSettleLimit,
+        TimeSpan windowLength,
         BridgeProcess? bridge,
         HttpClient http,
         CancellationToken cancellationToken)
@@ -38,26 +44,38 @@ internal static class ActiveScenario
         try
         {
             var start = Stopwatch.GetTimestamp();
-            var windowStart = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
-            var windowEnd = windowStart + (long)(window.TotalSeconds * Stopwatch.Frequency);
+            var window = new MeasureWindow();
 
             using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var stopReceiving = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var receivers = sessions.Select(s => Task.Run(() => s.ReceiveLoopAsync(windowStart, windowEnd, stopReceiving.Token), cancellationToken)).ToArray();
+            var receivers = sessions.Select(s => Task.Run(() => s.ReceiveLoopAsync(window, stopReceiving.Token), cancellationToken)).ToArray();
 
             // Spread the sessions' send instants over the 20 ms period, as independent browsers would be.
             var senders = sessions
                 .Select((s, i) => Task.Run(() => s.SendLoopAsync(FramePeriod * i / sessions.Count, FramePeriod, stopSending.Token), cancellationToken))
                 .ToArray();
 
-            await DelayUntilAsync(windowStart, cancellationToken).ConfigureAwait(false);
+            await DelayUntilAsync(start + (long)(warmup.TotalSeconds * Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
+            if (bridge is not null && jitSettleLimit > TimeSpan.Zero)
+            {
+                await WaitForJitToSettleAsync(bridge, http, jitSettleLimit, cancellationToken).ConfigureAwait(false);
+            }
+
+            window.Open(Stopwatch.GetTimestamp(), windowLength);
+            var warmedUpSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (bridge is not null && jitSettleLimit > TimeSpan.Zero)
+            {
+                // A profiler started on this line sees the measured window (bench/profile-cpu.sh waits for it).
+                BenchRunner.Say($"{target}: measuring now, after {warmedUpSeconds:F1} s of warm-up, for {windowLength.TotalSeconds:F0} s");
+            }
+
             var benchCpuStart = ProcFs.CpuSeconds(Environment.ProcessId);
             BridgeSample? atStart = bridge is null ? null : await BridgeSample.TakeAsync(bridge, http, cancellationToken).ConfigureAwait(false);
 
-            await DelayUntilAsync(windowEnd, cancellationToken).ConfigureAwait(false);
+            await DelayUntilAsync(window.End, cancellationToken).ConfigureAwait(false);
             var benchCpu = ProcFs.CpuSeconds(Environment.ProcessId) - benchCpuStart;
             BridgeSample? atEnd = bridge is null ? null : await BridgeSample.TakeAsync(bridge, http, cancellationToken).ConfigureAwait(false);
-            var windowSeconds = Stopwatch.GetElapsedTime(windowStart).TotalSeconds;
+            var windowSeconds = Stopwatch.GetElapsedTime(window.Start).TotalSeconds;
 
             await stopSending.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(senders).ConfigureAwait(false);
@@ -103,7 +121,8 @@ internal static class ActiveScenario
                 before,
                 scrapeBytes,
                 atStart,
-                atEnd);
+                atEnd,
+                warmedUpSeconds);
         }
         finally
         {
@@ -111,6 +130,37 @@ internal static class ActiveScenario
             {
                 session.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Extends the warm-up until the bridge's JIT has settled: no more than a few methods compiled over the last
+    /// <see cref="SettleSpan"/>, or <paramref name="limit"/> has passed. Under load the runtime's tiering (ReadyToRun
+    /// code, then instrumented code, then tier 1) keeps compiling for tens of seconds; a window that opens before it is
+    /// done measures the compiler and the instrumented code, not the bridge's steady state (bench/README.md, Warm-up).
+    /// </summary>
+    private static async Task WaitForJitToSettleAsync(BridgeProcess bridge, HttpClient http, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var readings = new Queue<double>();
+        while (waited.Elapsed < limit)
+        {
+            var compiled = (await MetricsScrape.ReadAsync(http, bridge.Url, cancellationToken).ConfigureAwait(false)).JitCompiledMethods;
+            if (double.IsNaN(compiled))
+            {
+                return; // A bridge without the runtime's meter: the fixed warm-up is all there is.
+            }
+
+            readings.Enqueue(compiled);
+            if (readings.Count > SettleSpan.TotalSeconds)
+            {
+                if (compiled - readings.Dequeue() <= SettledMethods)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
 

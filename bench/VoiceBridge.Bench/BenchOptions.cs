@@ -13,6 +13,7 @@ internal sealed class BenchOptions
           --sessions N        browser sessions (default 100)
           --seconds S         measured seconds of the active scenario, after the warm-up (default 10)
           --warmup S          warm-up seconds excluded from the figures (default 10: the bridge JIT-compiles its hot path to tier 1 in the first seconds)
+          --jit-settle S      then warm up on, at most S more seconds, until the bridge's JIT compiled at most 5 methods in 5 s (default 60; 0: off)
           --idle-seconds S    how long the idle scenario holds its sessions (default 5)
           --binary            send binary PCM frames (and ask for ?audio=binary) instead of text appends
           --bridge DIR        use an already published bridge in DIR (default: publish with scripts/publish.sh)
@@ -32,6 +33,8 @@ internal sealed class BenchOptions
     public double Seconds { get; private set; } = 10;
 
     public double WarmupSeconds { get; private set; } = 10;
+
+    public double JitSettleSeconds { get; private set; } = 60;
 
     public double IdleSeconds { get; private set; } = 5;
 
@@ -84,6 +87,9 @@ internal sealed class BenchOptions
                 case "--warmup":
                     options.WarmupSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--jit-settle":
+                    options.JitSettleSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--idle-seconds":
                     options.IdleSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
@@ -131,9 +137,9 @@ internal sealed class BenchOptions
             }
         }
 
-        if (options.Seconds <= 0 || options.WarmupSeconds < 0 || options.IdleSeconds < 0)
+        if (options.Seconds <= 0 || options.WarmupSeconds < 0 || options.JitSettleSeconds < 0 || options.IdleSeconds < 0)
         {
-            throw new ArgumentException("--seconds must be positive, --warmup and --idle-seconds not negative");
+            throw new ArgumentException("--seconds must be positive, --warmup, --jit-settle and --idle-seconds not negative");
         }
 
         return options;

@@ -55,8 +55,8 @@ internal static class BenchRunner
 
         // Warm both paths (JIT, tiering, pools) with a short light load that is not reported, whatever the scenario.
         Say("warming up (10 sessions, 1.5 s each path, not reported)");
-        await ActiveScenario.RunAsync("warmup", echo.Url, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), null, http, cancellationToken).ConfigureAwait(false);
-        await ActiveScenario.RunAsync("warmup", bridgeUrl, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), bridge, http, cancellationToken).ConfigureAwait(false);
+        await ActiveScenario.RunAsync("warmup", echo.Url, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(1), null, http, cancellationToken).ConfigureAwait(false);
+        await ActiveScenario.RunAsync("warmup", bridgeUrl, options, Math.Min(10, options.Sessions), TimeSpan.FromSeconds(0.5), TimeSpan.Zero, TimeSpan.FromSeconds(1), bridge, http, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
 
         if (options.Scenario is "active" or "all")
@@ -135,11 +135,11 @@ internal static class BenchRunner
         var mode = options.Binary ? "binary PCM frames (?audio=binary)" : "text input_audio_buffer.append";
 
         Say($"active baseline: {options.Sessions} sessions straight at the echo, {mode}, {options.WarmupSeconds} s warm-up + {options.Seconds} s");
-        var baseline = await ActiveScenario.RunAsync("baseline", echo.Url, options, options.Sessions, warmup, window, null, http, cancellationToken).ConfigureAwait(false);
+        var baseline = await ActiveScenario.RunAsync("baseline", echo.Url, options, options.Sessions, warmup, TimeSpan.Zero, window, null, http, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
 
-        Say($"active bridge: {options.Sessions} sessions through the bridge, {mode}, {options.WarmupSeconds} s warm-up + {options.Seconds} s");
-        var through = await ActiveScenario.RunAsync("bridge", bridgeUrl, options, options.Sessions, warmup, window, bridge, http, cancellationToken).ConfigureAwait(false);
+        Say($"active bridge: {options.Sessions} sessions through the bridge, {mode}, {options.WarmupSeconds} s warm-up (longer until its JIT settles, at most {options.JitSettleSeconds} s more) + {options.Seconds} s");
+        var through = await ActiveScenario.RunAsync("bridge", bridgeUrl, options, options.Sessions, warmup, TimeSpan.FromSeconds(options.JitSettleSeconds), window, bridge, http, cancellationToken).ConfigureAwait(false);
         await WaitForNoSessionsAsync(bridge, echo, http, cancellationToken).ConfigureAwait(false);
 
         report.AddActive(baseline, through);

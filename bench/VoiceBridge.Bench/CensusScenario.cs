@@ -80,7 +80,7 @@ internal static class CensusScenario
             {
                 foreach (var (session, i) in added.Select((s, i) => (s, i)))
                 {
-                    loops.Add(Task.Run(() => session.ReceiveLoopAsync(0, 0, stop.Token), CancellationToken.None));
+                    loops.Add(Task.Run(() => session.ReceiveLoopAsync(new MeasureWindow(), stop.Token), CancellationToken.None));
                     loops.Add(Task.Run(() => session.SendLoopAsync(ActiveScenario.FramePeriod * i / count, ActiveScenario.FramePeriod, stop.Token), CancellationToken.None));
                 }
             }

@@ -110,8 +110,8 @@ internal sealed class LoadSession : IDisposable
         }
     }
 
-    /// <summary>Receives until the socket closes; frames sent in [<paramref name="windowStart"/>, <paramref name="windowEnd"/>) are timed.</summary>
-    public async Task ReceiveLoopAsync(long windowStart, long windowEnd, CancellationToken cancellationToken)
+    /// <summary>Receives until the socket closes; frames sent inside <paramref name="window"/> are timed.</summary>
+    public async Task ReceiveLoopAsync(MeasureWindow window, CancellationToken cancellationToken)
     {
         try
         {
@@ -154,7 +154,7 @@ internal sealed class LoadSession : IDisposable
                     _lastSequence = sequence;
                 }
 
-                if (sentAt >= windowStart && sentAt < windowEnd)
+                if (window.Contains(sentAt))
                 {
                     RoundTrips.Add(now - sentAt);
                 }

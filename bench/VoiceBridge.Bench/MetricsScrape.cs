@@ -3,14 +3,14 @@ using System.Globalization;
 namespace VoiceBridge.Bench;
 
 /// <summary>The few series of the bridge's <c>GET /metrics</c> the benchmark reads.</summary>
-internal sealed record MetricsScrape(double GcGen0, double GcGen1, double GcGen2, double GcPauseSeconds, double SessionsActive, double AllocatedBytes, double GcPauseMaxSeconds, double WorkItems)
+internal sealed record MetricsScrape(double GcGen0, double GcGen1, double GcGen2, double GcPauseSeconds, double SessionsActive, double AllocatedBytes, double GcPauseMaxSeconds, double WorkItems, double JitCompiledMethods)
 {
-    public static readonly MetricsScrape Empty = new(0, 0, 0, 0, 0, double.NaN, double.NaN, double.NaN);
+    public static readonly MetricsScrape Empty = new(0, 0, 0, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN);
 
     public static async Task<MetricsScrape> ReadAsync(HttpClient http, Uri bridge, CancellationToken cancellationToken)
     {
         var text = await http.GetStringAsync(new Uri(bridge, "/metrics"), cancellationToken).ConfigureAwait(false);
-        double gen0 = 0, gen1 = 0, gen2 = 0, pause = 0, active = 0, allocated = double.NaN, pauseMax = double.NaN, workItems = double.NaN;
+        double gen0 = 0, gen1 = 0, gen2 = 0, pause = 0, active = 0, allocated = double.NaN, pauseMax = double.NaN, workItems = double.NaN, jit = double.NaN;
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.Trim();
@@ -58,9 +58,12 @@ internal sealed record MetricsScrape(double GcGen0, double GcGen1, double GcGen2
                 case "dotnet_threadpool_work_items_total":
                     workItems = value;
                     break;
+                case "dotnet_jit_compiled_methods_total":
+                    jit = value;
+                    break;
             }
         }
 
-        return new MetricsScrape(gen0, gen1, gen2, pause, active, allocated, pauseMax, workItems);
+        return new MetricsScrape(gen0, gen1, gen2, pause, active, allocated, pauseMax, workItems, jit);
     }
 }

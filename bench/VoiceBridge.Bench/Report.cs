@@ -98,6 +98,8 @@ internal sealed class Report
             Row(S, "bridge bytes allocated per forwarded frame", "-", double.IsNaN(perFrame) ? "n/a (no counter)" : F(perFrame, 0));
             var workItems = bridge.WorkItemsPerRoundTrip;
             Row(S, "bridge thread-pool work items per round trip", "-", double.IsNaN(workItems) ? "n/a (no counter)" : F(workItems, 2));
+            Row(S, "warm-up before the window, s", F(baseline.WarmedUpSeconds, 1), F(bridge.WarmedUpSeconds, 1));
+            Row(S, "bridge methods JIT-compiled in the window", "-", double.IsNaN(bridge.JitMethodsInWindow) ? "n/a (no counter)" : F(bridge.JitMethodsInWindow, 0));
         }
 
         _json["active"] = new JsonObject
@@ -141,7 +143,10 @@ internal sealed class Report
             json["bridge_gc_pause_max_s"] = double.IsNaN(e.Metrics.GcPauseMaxSeconds) ? null : e.Metrics.GcPauseMaxSeconds;
             json["bridge_allocated_bytes_per_forwarded_frame"] = double.IsNaN(run.AllocatedBytesPerForwardedFrame) ? null : run.AllocatedBytesPerForwardedFrame;
             json["bridge_work_items_per_round_trip"] = double.IsNaN(run.WorkItemsPerRoundTrip) ? null : run.WorkItemsPerRoundTrip;
+            json["bridge_jit_methods_in_window"] = double.IsNaN(run.JitMethodsInWindow) ? null : run.JitMethodsInWindow;
         }
+
+        json["warmup_s"] = run.WarmedUpSeconds;
 
         return json;
     }
