@@ -49,11 +49,11 @@ internal static class TwilioMediaEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false }).ConfigureAwait(false);
-        var start = await ReadStartAsync(socket, services.TimeProvider, logger, context.RequestAborted).ConfigureAwait(false);
+        var (start, unanswered) = await ReadStartAsync(socket, services.TimeProvider, logger, context.RequestAborted).ConfigureAwait(false);
         if (start is null || !await twilio.Tokens.TryRedeemAsync(start.Token, start.CallSid).ConfigureAwait(false))
         {
             TelephonyLog.StreamRefused(logger, start?.CallSid ?? "-", start is null ? "no start message" : "invalid stream token");
-            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "invalid stream token", services).ConfigureAwait(false);
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "invalid stream token", services, unanswered).ConfigureAwait(false);
             return Results.Empty;
         }
 
@@ -118,13 +118,18 @@ internal static class TwilioMediaEndpoint
         return Results.Empty;
     }
 
-    /// <summary>Reads <c>connected</c> and then <c>start</c>; null if anything else comes first, or nothing in time.</summary>
-    private static async Task<StreamStart?> ReadStartAsync(WebSocket socket, TimeProvider time, ILogger logger, CancellationToken aborted)
+    /// <summary>
+    /// Reads <c>connected</c> and then <c>start</c>; no start if anything else comes first, or nothing in time. The time
+    /// limit ends the wait, not the receive: a cancelled receive aborts the WebSocket, and the refusal is a close 1008
+    /// that Twilio must still be sent. A receive still pending at the limit is returned, for the close to finish.
+    /// </summary>
+    private static async Task<(StreamStart? Start, Task<ValueWebSocketReceiveResult>? Pending)> ReadStartAsync(
+        WebSocket socket, TimeProvider time, ILogger logger, CancellationToken aborted)
     {
         using var timeout = new CancellationTokenSource(StartTimeout, time);
         TelephonyLog.AwaitingStart(logger, StartTimeout.TotalSeconds);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, aborted);
         var buffer = new byte[MaxHandshakeMessageBytes];
+        Task<ValueWebSocketReceiveResult>? receiving = null;
         try
         {
             while (true)
@@ -135,17 +140,19 @@ internal static class TwilioMediaEndpoint
                 {
                     if (length == buffer.Length)
                     {
-                        return null;
+                        return (null, null);
                     }
 
-                    received = await socket.ReceiveAsync(buffer.AsMemory(length), linked.Token).ConfigureAwait(false);
+                    receiving = socket.ReceiveAsync(buffer.AsMemory(length), aborted).AsTask();
+                    received = await receiving.WaitAsync(timeout.Token).ConfigureAwait(false);
+                    receiving = null;
                     length += received.Count;
                 }
                 while (!received.EndOfMessage);
 
                 if (received.MessageType != WebSocketMessageType.Text)
                 {
-                    return null;
+                    return (null, null);
                 }
 
                 var inbound = TwilioInbound.Parse(buffer.AsSpan(0, length));
@@ -154,19 +161,20 @@ internal static class TwilioMediaEndpoint
                     case TwilioEvent.Connected:
                         continue;
                     case TwilioEvent.Start:
-                        return StreamStart.Read(buffer.AsSpan(0, length));
+                        return (StreamStart.Read(buffer.AsSpan(0, length)), null);
                     default:
-                        return null;
+                        return (null, null);
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or JsonException)
         {
-            return null;
+            return (null, receiving);
         }
     }
 
-    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description, SessionServices services)
+    private static async Task CloseQuietlyAsync(
+        WebSocket socket, WebSocketCloseStatus status, string description, SessionServices services, Task<ValueWebSocketReceiveResult>? pending = null)
     {
         try
         {
@@ -176,7 +184,13 @@ internal static class TwilioMediaEndpoint
                 await socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
             }
 
-            // Read until Twilio's answering close (or the timeout), so the close is not lost to a reset.
+            // Read until Twilio's answering close (or the timeout), so the close is not lost to a reset; a receive left
+            // pending by the start's time limit is the first read (one receive at a time).
+            if (pending is not null && (await pending.WaitAsync(timeout.Token).ConfigureAwait(false)).MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
             var scratch = new byte[1024];
             while (socket.State == WebSocketState.CloseSent)
             {
@@ -189,7 +203,23 @@ internal static class TwilioMediaEndpoint
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
-            // Gone already.
+            // Gone already, or the close timed out: the request's end tears the connection down.
+        }
+        finally
+        {
+            if (pending is { IsCompleted: false })
+            {
+                // Not answered in time: aborting ends the receive, whose failure is observed here.
+                socket.Abort();
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+                {
+                    // The abort.
+                }
+            }
         }
     }
 
