@@ -41,6 +41,15 @@ internal abstract class SessionLeg : IDisposable
 
     protected BridgeSession Session { get; }
 
+    /// <summary>
+    /// What the legs' socket reads and sends are given instead of the leg's token. A cancellable token costs
+    /// registrations on every call (the WebSocket registers its own abort, and a cancellable send leaves its fast path;
+    /// Kestrel's stream or the upstream's socket register again below), while <see cref="Abort"/> aborts the socket,
+    /// which ends a pending read or send just as those registrations would. The leg's token still ends what waits on
+    /// the session rather than on the socket (a full queue).
+    /// </summary>
+    protected static CancellationToken SocketToken => CancellationToken.None;
+
     protected string Name => Side == SessionSide.Browser ? "browser" : "upstream";
 
     public void Start(ReadOnlyMemory<byte>[] initialFrames)
@@ -189,7 +198,7 @@ internal abstract class SessionLeg : IDisposable
                     break;
                 }
 
-                await Socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, token).ConfigureAwait(false);
+                await Socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, SocketToken).ConfigureAwait(false);
             }
 
             // No token on the wait: every way a session ends completes the queue, which ends the wait, and retiring a leg
@@ -215,7 +224,7 @@ internal abstract class SessionLeg : IDisposable
 
                 try
                 {
-                    await SendFrameAsync(frame, token).ConfigureAwait(false);
+                    await SendFrameAsync(frame, SocketToken).ConfigureAwait(false);
                     OnSent(frame);
                 }
                 finally

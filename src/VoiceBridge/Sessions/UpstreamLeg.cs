@@ -27,8 +27,8 @@ internal sealed class UpstreamLeg : SessionLeg
         var session = Session;
         while (true)
         {
-            var first = await MessageReader.WaitAsync(Socket, token).ConfigureAwait(false);
-            var message = await MessageReader.ReadAsync(Socket, first, MaxMessageBytes, MessageReader.DefaultInitialBufferSize, token).ConfigureAwait(false);
+            var first = await MessageReader.WaitAsync(Socket, SocketToken).ConfigureAwait(false);
+            var message = await MessageReader.ReadAsync(Socket, first, MaxMessageBytes, MessageReader.DefaultInitialBufferSize, SocketToken).ConfigureAwait(false);
             switch (message.Kind)
             {
                 case InboundKind.Close:

@@ -66,8 +66,8 @@ internal sealed class TwilioLeg : BrowserLeg
         var maxBytes = session.Options.MaxMessageBytes;
         while (true)
         {
-            var first = await MessageReader.WaitAsync(Socket, token).ConfigureAwait(false);
-            var message = await MessageReader.ReadAsync(Socket, first, maxBytes, InitialBufferBytes, token).ConfigureAwait(false);
+            var first = await MessageReader.WaitAsync(Socket, SocketToken).ConfigureAwait(false);
+            var message = await MessageReader.ReadAsync(Socket, first, maxBytes, InitialBufferBytes, SocketToken).ConfigureAwait(false);
             switch (message.Kind)
             {
                 case InboundKind.Close:

@@ -126,7 +126,15 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         stats.UpstreamConnections = judged.Connections;
         stats.ForwardedFrames = judged.Frames;
         stats.Sentinels = judged.Sentinels;
-        Assert.Equal(stats.Sessions, judged.Connections);
+        if (judged.Connections != stats.Sessions)
+        {
+            // Say why a session dialled again: the bridge logs every replaced upstream (96), failed reconnect (97) and
+            // socket that ended under it (the reason in each line).
+            var why = bridge.Logs.Lines.Where(line => line.Contains(" [96] ", StringComparison.Ordinal) || line.Contains(" [97] ", StringComparison.Ordinal)
+                || (line.Contains("upstream", StringComparison.OrdinalIgnoreCase) && line.Contains("ended", StringComparison.Ordinal)));
+            Assert.Fail($"{judged.Connections} upstream connections for {stats.Sessions} sessions:\n" + string.Join('\n', why.Take(20)));
+        }
+
         Assert.True(judged.Violations.IsEmpty, "forwarded upstream:\n" + string.Join('\n', judged.Violations.Take(20)));
         Assert.True(stats.ForwardedFrames > FrameCount / 3, $"only {stats.ForwardedFrames} frames were forwarded: the lanes did not reach the bridge's checks");
 
