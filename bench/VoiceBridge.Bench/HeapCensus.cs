@@ -255,6 +255,38 @@ internal sealed class HeapCensus
             Line(string.Create(CultureInfo.InvariantCulture, $"    {bytes,9:F0} B  {count,7:F2}  {Shorten(name)}{held}"));
         }
 
+        // Every type, by the library that owns it: a session's cost the bridge can act on, and what the frameworks keep.
+        Line("  by owner (the type's namespace, else that of the holder that gained most of it; bytes/session, objects/session):");
+        var holderOf = high.Holders
+            .Select(h => (h.Key.Type, h.Key.Holder, Added: h.Value - low.Holders.GetValueOrDefault(h.Key)))
+            .GroupBy(h => h.Type, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.MaxBy(h => h.Added).Holder, StringComparer.Ordinal);
+        var owners = low.Types.Keys.Union(high.Types.Keys)
+            .Select(name =>
+            {
+                var a = low.Types.GetValueOrDefault(name);
+                var b = high.Types.GetValueOrDefault(name);
+                var owner = Owner(name) ?? (holderOf.TryGetValue(name, out var h) ? Owner(h) : null) ?? "shared (tasks, token registrations, timers, ...)";
+                return (Owner: owner, Count: (b.Count - a.Count) / (double)added, Bytes: (b.Bytes - a.Bytes) / (double)added);
+            })
+            .GroupBy(r => r.Owner)
+            .Select(g => (Owner: g.Key, Count: g.Sum(r => r.Count), Bytes: g.Sum(r => r.Bytes)))
+            .OrderByDescending(g => g.Bytes);
+        foreach (var (owner, count, bytes) in owners)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"    {bytes,9:F0} B  {count,7:F1}  {owner}"));
+        }
+
         return text.ToString();
     }
+
+    /// <summary>Which library a type belongs to, from the namespaces in its full name (generic arguments included).</summary>
+    private static string? Owner(string type) =>
+        type.Contains("VoiceBridge.", StringComparison.Ordinal) || type.Contains("GeneratedRouteBuilderExtensions", StringComparison.Ordinal) ? "the bridge"
+        : type.Contains("Microsoft.AspNetCore.", StringComparison.Ordinal) || type.Contains("Microsoft.Extensions.", StringComparison.Ordinal)
+            || type.Contains("System.IO.Pipelines.", StringComparison.Ordinal) || type.Contains("Serilog", StringComparison.Ordinal)
+            || type.StartsWith("System.Diagnostics.Activity", StringComparison.Ordinal) ? "ASP.NET Core, Kestrel, hosting and logging"
+        : type.Contains("System.Net.WebSockets.", StringComparison.Ordinal) || type.Contains("System.Threading.AsyncMutex", StringComparison.Ordinal) ? "System.Net.WebSockets"
+        : type.Contains("System.Net.", StringComparison.Ordinal) ? "System.Net.Sockets"
+        : null;
 }
