@@ -405,7 +405,9 @@ public class BridgeSessionTests
     [Fact]
     public async Task DetachBrowser_WhileItsFrameWaitsForRoomUpstream_TheFrameIsReleasedNotSent()
     {
-        using var pool = new ArrayPoolProbe(size: 100_000);
+        // 300 KB messages: the reader's buffer grows into the pool's 512 KB bucket, which no other test rents from (the
+        // 128 KB one is shared with the codec's tests, which run in parallel and made this count 2 now and then).
+        using var pool = new ArrayPoolProbe(size: 300_000);
         await using var h = new SessionHarness(o => o.QueueCapacity = 1, browserBufferBytes: 1 << 20);
         h.DialOverride = async token =>
         {
@@ -415,7 +417,7 @@ public class BridgeSessionTests
         h.Start();
 
         // No upstream yet: the first frame fills the queue, the second waits for room inside the browser pump.
-        var big = new string('a', 100_000);
+        var big = new string('a', 300_000);
         await h.SendTextAsync(h.Browser, $$"""{"type":"conversation.item.create","pad":"{{big}}","n":1}""");
         await h.SendTextAsync(h.Browser, $$"""{"type":"conversation.item.create","pad":"{{big}}","n":2}""");
         await h.WaitUntilAsync(() => h.Session.Statistics.FramesIn == 2);
