@@ -1,47 +1,6 @@
-using System.Text;
 using System.Text.Json;
 
 namespace VoiceBridge.Sessions;
-
-/// <summary>Who spoke an entry of the <see cref="ConversationRecord"/>.</summary>
-internal enum ConversationRole : byte
-{
-    User,
-    Assistant,
-
-    /// <summary>A server tool's call, with its output once it has one.</summary>
-    Tool,
-}
-
-/// <summary>
-/// One entry of the conversation as text. <see cref="ItemId"/> is the item's id on the upstream connection where it
-/// was made (null for a typed message not yet acknowledged, or a tool call). <see cref="Text"/> is the user's typed
-/// text or transcript, or the assistant's output transcript or text; null while unknown (an audio turn with no
-/// transcription). A tool entry carries its call and, once it has one, its output.
-/// </summary>
-/// <param name="Confirmed">The upstream acknowledged the item (typed messages are recorded when sent, confirmed when added).</param>
-internal sealed record ConversationEntry(
-    ConversationRole Role,
-    string? ItemId,
-    string? Text,
-    DateTimeOffset At,
-    bool Confirmed = true,
-    string? CallId = null,
-    string? Name = null,
-    string? Arguments = null,
-    string? Output = null,
-    string? Outcome = null,
-    DateTimeOffset? OutputAt = null)
-{
-    /// <summary>A server tool call still waiting for its output.</summary>
-    public bool IsPendingToolCall => Role == ConversationRole.Tool && Output is null;
-
-    /// <summary>How many Realtime items this entry replays as: a message 1, a tool call 1 or 2 (its call and its output).</summary>
-    public int ReplayItemCount => Role == ConversationRole.Tool && Output is not null ? 2 : 1;
-
-    /// <summary>Whether a replay into a new connection includes it: acknowledged messages with text, and tool calls.</summary>
-    public bool IsReplayable => Role == ConversationRole.Tool || (Confirmed && !string.IsNullOrEmpty(Text));
-}
 
 /// <summary>
 /// The conversation as text, fed as events pass: the upstream's items, transcripts and output texts (through
@@ -171,9 +130,9 @@ internal sealed class ConversationRecord
     {
         try
         {
-            using var document = Parse(clientEvent);
+            using var document = ConversationItemReader.Parse(clientEvent);
             if (!document.RootElement.TryGetProperty("item"u8, out var item) || item.ValueKind != JsonValueKind.Object
-                || ReadMessage(item) is not { Role: ConversationRole.User, Text: { } text } message)
+                || ConversationItemReader.ReadMessage(item) is not { Role: ConversationRole.User, Text: { } text } message)
             {
                 return;
             }
@@ -206,7 +165,7 @@ internal sealed class ConversationRecord
 
         try
         {
-            using var document = Parse(frame);
+            using var document = ConversationItemReader.Parse(frame);
             Apply(kind, document.RootElement);
         }
         catch (Exception e) when (UpstreamContinuity.IsMalformed(e))
@@ -280,7 +239,7 @@ internal sealed class ConversationRecord
         switch (kind)
         {
             case EventKind.ItemAdded or EventKind.ItemDone:
-                if (root.TryGetProperty("item"u8, out var item) && item.ValueKind == JsonValueKind.Object && ReadMessage(item) is { Id: { } id } message)
+                if (root.TryGetProperty("item"u8, out var item) && item.ValueKind == JsonValueKind.Object && ConversationItemReader.ReadMessage(item) is { Id: { } id } message)
                 {
                     lock (_lock)
                     {
@@ -303,7 +262,7 @@ internal sealed class ConversationRecord
                 break;
 
             case EventKind.ItemDeleted:
-                if (ReadString(root, "item_id"u8) is { } deleted)
+                if (ConversationItemReader.ReadString(root, "item_id"u8) is { } deleted)
                 {
                     lock (_lock)
                     {
@@ -320,7 +279,7 @@ internal sealed class ConversationRecord
     }
 
     /// <summary>An item the upstream added or finished: confirms a typed message, completes an entry's text, or adds one.</summary>
-    private void Upsert(string id, ReadItem message, bool create)
+    private void Upsert(string id, ConversationItemReader.ReadItem message, bool create)
     {
         var index = IndexOf(id);
         if (index < 0 && message.Role == ConversationRole.User && message.Text is { } typed)
@@ -342,7 +301,7 @@ internal sealed class ConversationRecord
 
     private void SetText(JsonElement root, ReadOnlySpan<byte> property, ConversationRole role)
     {
-        if (ReadString(root, "item_id"u8) is not { } id || ReadString(root, property) is not { } text)
+        if (ConversationItemReader.ReadString(root, "item_id"u8) is not { } id || ConversationItemReader.ReadString(root, property) is not { } text)
         {
             return;
         }
@@ -368,63 +327,4 @@ internal sealed class ConversationRecord
 
     /// <summary>Searched from the end: the items events name are almost always the latest.</summary>
     private int IndexOf(string itemId) => _entries.FindLastIndex(e => e.ItemId == itemId);
-
-    private readonly record struct ReadItem(string? Id, ConversationRole Role, string? Text);
-
-    /// <summary>A user or assistant message item with its text: typed or output text, else transcripts; null for other items.</summary>
-    private static ReadItem? ReadMessage(JsonElement item)
-    {
-        if (ReadString(item, "type"u8) is not (null or "message"))
-        {
-            return null;
-        }
-
-        ConversationRole role;
-        switch (ReadString(item, "role"u8))
-        {
-            case "user":
-                role = ConversationRole.User;
-                break;
-            case "assistant":
-                role = ConversationRole.Assistant;
-                break;
-            default:
-                return null;
-        }
-
-        StringBuilder? text = null;
-        if (item.TryGetProperty("content"u8, out var content) && content.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var part in content.EnumerateArray())
-            {
-                if (part.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                var piece = ReadString(part, "type"u8) switch
-                {
-                    "input_text" or "output_text" or "text" => ReadString(part, "text"u8),
-                    "input_audio" or "output_audio" or "audio" => ReadString(part, "transcript"u8),
-                    _ => null,
-                };
-                if (!string.IsNullOrEmpty(piece))
-                {
-                    text = text is null ? new StringBuilder(piece) : text.Append(' ').Append(piece);
-                }
-            }
-        }
-
-        return new ReadItem(ReadString(item, "id"u8), role, text?.ToString());
-    }
-
-    /// <summary>Straight from the frame's span, no copy of it.</summary>
-    private static JsonDocument Parse(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        return JsonDocument.ParseValue(ref reader);
-    }
-
-    private static string? ReadString(JsonElement element, ReadOnlySpan<byte> name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
