@@ -133,11 +133,11 @@ internal sealed class SimulatorSessionConfig
             {
                 "type" => null,
                 _ when ReadOnlyKeys.Contains(name) => null,
-                "output_modalities" => SetModalities(session, "output_modalities", value, beta: false),
-                "instructions" => SetString(session, name, value, "session.instructions"),
-                "tools" => SetArray(session, name, value, "session.tools"),
+                "output_modalities" => SimulatorSessionFields.SetModalities(session, "output_modalities", value, beta: false),
+                "instructions" => SimulatorSessionFields.SetString(session, name, value, "session.instructions"),
+                "tools" => SimulatorSessionFields.SetArray(session, name, value, "session.tools"),
                 "audio" => MergeGaAudio(session, value),
-                _ when GaPassThroughKeys.Contains(name) => Set(session, name, value),
+                _ when GaPassThroughKeys.Contains(name) => SimulatorSessionFields.Set(session, name, value),
                 _ => SimulatorClientError.UnknownParameter($"session.{name}"),
             };
             if (error is not null)
@@ -177,11 +177,11 @@ internal sealed class SimulatorSessionConfig
                 var value = property.Value;
                 var error = (direction.Name, name) switch
                 {
-                    (_, "format") => SetGaFormat(section, value, $"{path}.format"),
-                    ("input", "transcription" or "noise_reduction") => SetObjectOrNull(section, name, value, $"{path}.{name}"),
-                    ("input", "turn_detection") => SetTurnDetection(section, value, $"{path}.turn_detection", beta: false),
-                    ("output", "voice") => SetVoice(section, value, $"{path}.voice"),
-                    ("output", "speed") => SetSpeed(section, value, $"{path}.speed"),
+                    (_, "format") => SimulatorSessionFields.SetGaFormat(section, value, $"{path}.format"),
+                    ("input", "transcription" or "noise_reduction") => SimulatorSessionFields.SetObjectOrNull(section, name, value, $"{path}.{name}"),
+                    ("input", "turn_detection") => SimulatorSessionFields.SetTurnDetection(section, value, $"{path}.turn_detection", beta: false),
+                    ("output", "voice") => SimulatorSessionFields.SetVoice(section, value, $"{path}.voice"),
+                    ("output", "speed") => SimulatorSessionFields.SetSpeed(section, value, $"{path}.speed"),
                     _ => SimulatorClientError.UnknownParameter($"{path}.{name}"),
                 };
                 if (error is not null)
@@ -205,15 +205,15 @@ internal sealed class SimulatorSessionConfig
                 // Preview deployments ignore a GA-style session type rather than failing the whole update.
                 "type" => null,
                 _ when ReadOnlyKeys.Contains(name) => null,
-                "modalities" => SetModalities(session, name, value, beta: true),
-                "instructions" => SetString(session, name, value, "session.instructions"),
-                "voice" => SetVoice(session, value, "session.voice"),
-                "speed" => SetSpeed(session, value, "session.speed"),
-                "tools" => SetArray(session, name, value, "session.tools"),
-                "input_audio_format" or "output_audio_format" => SetBetaFormat(session, name, value),
-                "input_audio_transcription" => SetObjectOrNull(session, name, value, $"session.{name}"),
-                "turn_detection" => SetTurnDetection(session, value, "session.turn_detection", beta: true),
-                _ when BetaPassThroughKeys.Contains(name) => Set(session, name, value),
+                "modalities" => SimulatorSessionFields.SetModalities(session, name, value, beta: true),
+                "instructions" => SimulatorSessionFields.SetString(session, name, value, "session.instructions"),
+                "voice" => SimulatorSessionFields.SetVoice(session, value, "session.voice"),
+                "speed" => SimulatorSessionFields.SetSpeed(session, value, "session.speed"),
+                "tools" => SimulatorSessionFields.SetArray(session, name, value, "session.tools"),
+                "input_audio_format" or "output_audio_format" => SimulatorSessionFields.SetBetaFormat(session, name, value),
+                "input_audio_transcription" => SimulatorSessionFields.SetObjectOrNull(session, name, value, $"session.{name}"),
+                "turn_detection" => SimulatorSessionFields.SetTurnDetection(session, value, "session.turn_detection", beta: true),
+                _ when BetaPassThroughKeys.Contains(name) => SimulatorSessionFields.Set(session, name, value),
                 _ => SimulatorClientError.UnknownParameter($"session.{name}"),
             };
             if (error is not null)
@@ -224,165 +224,6 @@ internal sealed class SimulatorSessionConfig
 
         return null;
     }
-
-    private static SimulatorClientError? Set(JsonObject target, string name, JsonElement value)
-    {
-        target[name] = ToNode(value);
-        return null;
-    }
-
-    private static SimulatorClientError? SetString(JsonObject target, string name, JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.String ? Set(target, name, value) : SimulatorClientError.InvalidType(path, "a string");
-
-    private static SimulatorClientError? SetArray(JsonObject target, string name, JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.Array ? Set(target, name, value) : SimulatorClientError.InvalidType(path, "an array");
-
-    private static SimulatorClientError? SetObjectOrNull(JsonObject target, string name, JsonElement value, string path) =>
-        value.ValueKind is JsonValueKind.Object or JsonValueKind.Null
-            ? Set(target, name, value)
-            : SimulatorClientError.InvalidType(path, "an object or null");
-
-    private static SimulatorClientError? SetVoice(JsonObject target, JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.String || (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("id", out _))
-            ? Set(target, "voice", value)
-            : SimulatorClientError.InvalidType(path, "a voice name or an object with an id");
-
-    private static SimulatorClientError? SetSpeed(JsonObject target, JsonElement value, string path)
-    {
-        if (value.ValueKind != JsonValueKind.Number || value.GetDouble() is < 0.25 or > 1.5)
-        {
-            return SimulatorClientError.InvalidValue(path, $"Invalid '{path}': expected a number between 0.25 and 1.5, but got {value}.");
-        }
-
-        return Set(target, "speed", value);
-    }
-
-    private static SimulatorClientError? SetModalities(JsonObject target, string name, JsonElement value, bool beta)
-    {
-        var path = $"session.{name}";
-        if (value.ValueKind != JsonValueKind.Array)
-        {
-            return SimulatorClientError.InvalidType(path, "an array");
-        }
-
-        var values = value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : null).ToList();
-        var valid = values.Count > 0 && values.All(v => v is "audio" or "text") && values.Distinct().Count() == values.Count;
-        if (!beta)
-        {
-            // GA: audio always carries its transcript, so exactly one value.
-            valid &= values.Count == 1;
-        }
-
-        return valid
-            ? Set(target, name, value)
-            : SimulatorClientError.InvalidValue(path, $"Invalid value for '{path}': {value}. Supported values are: [\"audio\"] and [\"text\"].");
-    }
-
-    private static SimulatorClientError? SetGaFormat(JsonObject target, JsonElement value, string path)
-    {
-        if (value.ValueKind != JsonValueKind.Object
-            || !value.TryGetProperty("type", out var type)
-            || type.ValueKind != JsonValueKind.String)
-        {
-            return SimulatorClientError.InvalidType(path, "an object with a 'type'");
-        }
-
-        switch (type.GetString())
-        {
-            case "audio/pcm":
-                if (value.TryGetProperty("rate", out var rate) && !(rate.ValueKind == JsonValueKind.Number && rate.GetDouble() == SimulatorAudio.SampleRate))
-                {
-                    return SimulatorClientError.InvalidValue($"{path}.rate", $"Invalid value: '{rate}'. Supported values are: 24000.");
-                }
-
-                target["format"] = new JsonObject { ["type"] = "audio/pcm", ["rate"] = SimulatorAudio.SampleRate };
-                return null;
-            case "audio/pcmu" or "audio/pcma":
-                target["format"] = new JsonObject { ["type"] = type.GetString() };
-                return null;
-            default:
-                return SimulatorClientError.InvalidValue(
-                    $"{path}.type",
-                    $"Invalid value: '{type.GetString()}'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.");
-        }
-    }
-
-    private static SimulatorClientError? SetBetaFormat(JsonObject target, string name, JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.GetString() is "pcm16" or "g711_ulaw" or "g711_alaw"
-            ? Set(target, name, value)
-            : SimulatorClientError.InvalidValue(
-                $"session.{name}",
-                $"Invalid value: '{value}'. Supported values are: 'pcm16', 'g711_ulaw', and 'g711_alaw'.");
-
-    /// <summary>Replaces the turn detection as a whole, filling the service's defaults for fields left out.</summary>
-    private static SimulatorClientError? SetTurnDetection(JsonObject target, JsonElement value, string path, bool beta)
-    {
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            target["turn_detection"] = null;
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            return SimulatorClientError.InvalidType(path, "an object or null");
-        }
-
-        var type = value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : "server_vad";
-        JsonObject result;
-        if (type == "server_vad")
-        {
-            var threshold = ReadNumber(value, "threshold", 0.5);
-            if (threshold is < 0 or > 1)
-            {
-                return SimulatorClientError.InvalidValue($"{path}.threshold", $"Invalid '{path}.threshold': expected a number between 0 and 1.");
-            }
-
-            result = new JsonObject
-            {
-                ["type"] = "server_vad",
-                ["threshold"] = threshold,
-                ["prefix_padding_ms"] = (int)ReadNumber(value, "prefix_padding_ms", 300),
-                ["silence_duration_ms"] = (int)ReadNumber(value, "silence_duration_ms", 500),
-            };
-            if (!beta)
-            {
-                result["idle_timeout_ms"] = value.TryGetProperty("idle_timeout_ms", out var idle) ? ToNode(idle) : null;
-            }
-        }
-        else if (type == "semantic_vad")
-        {
-            var eagerness = value.TryGetProperty("eagerness", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : "auto";
-            if (eagerness is not ("low" or "medium" or "high" or "auto"))
-            {
-                return SimulatorClientError.InvalidValue(
-                    $"{path}.eagerness",
-                    $"Invalid value: '{eagerness}'. Supported values are: 'low', 'medium', 'high', and 'auto'.");
-            }
-
-            result = new JsonObject { ["type"] = "semantic_vad", ["eagerness"] = eagerness };
-        }
-        else
-        {
-            return SimulatorClientError.InvalidValue(
-                $"{path}.type",
-                $"Invalid value: '{type}'. Supported values are: 'server_vad' and 'semantic_vad'.");
-        }
-
-        result["create_response"] = ReadBool(value, "create_response", true);
-        result["interrupt_response"] = ReadBool(value, "interrupt_response", true);
-        target["turn_detection"] = result;
-        return null;
-    }
-
-    private static double ReadNumber(JsonElement obj, string name, double fallback) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : fallback;
-
-    private static bool ReadBool(JsonElement obj, string name, bool fallback) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
-
-    private static JsonNode? ToNode(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Null ? null : JsonNode.Parse(value.GetRawText());
 
     private void Refresh()
     {
