@@ -204,10 +204,13 @@ internal sealed partial class BridgeSession
             Metrics.SessionDetached();
         }
 
-        _phase = PhaseDetached;
         _stopKeeping = false;
         _kept ??= new ResumeBuffer(_resumeTokens!.Options.ResumeBufferBytes);
         StartResumeWindowLocked();
+
+        // Shown last: whoever sees "detached" (the admin API, a test moving a fake clock) sees its window running. Shown
+        // before the timer, a clock moved in between put the deadline a whole window after that move.
+        Volatile.Write(ref _phase, PhaseDetached);
 
         // Created cold and started outside the lock: its first steps may abort a socket, whose callbacks come back here.
         var keeping = new Task<Task>(() => KeepWhileDetachedAsync(vanished));
